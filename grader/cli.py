@@ -1,0 +1,80 @@
+"""Command line: grade a file locally, or validate the exercise folders.
+
+    python -m grader grade softmax-temperature my_solution.py --json
+    python -m grader validate [EXERCISES_DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from grader import content, engine
+
+
+def _grade(args: argparse.Namespace) -> int:
+    try:
+        exercise = content.find_exercise(args.exercise, Path(args.root) if args.root else None)
+    except (LookupError, content.InvalidContent) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if exercise.kind != "code":
+        print(f"error: {exercise.id} is a {exercise.kind} item, not a coding exercise", file=sys.stderr)
+        return 2
+    try:
+        source = Path(args.submission).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.submission}: {exc.strerror}", file=sys.stderr)
+        return 2
+    report = engine.grade(exercise, source, seed=args.seed)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        _print_human(report, args.lang)
+    return 0
+
+
+def _print_human(report: dict, lang: str) -> None:
+    print(f"{report['exercise']}: {report['status']}  {report['score']:g}/{report['max_score']:g}")
+    if report.get("message"):
+        print(f"  {report['message'][lang]}")
+    for check in report["checks"]:
+        mark = "ok  " if check["passed"] else "FAIL"
+        print(f"  [{mark}] {check['title'][lang]} ({check['score']:g}/{check['max_score']:g})")
+        if not check["passed"]:
+            print(f"         {check['feedback'][lang]}")
+    if report.get("traceback"):
+        print(report["traceback"])
+    print(f"  {report['duration_ms']} ms")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    root = Path(args.root) if args.root else content.default_root()
+    lessons, exercises, errors = content.discover(root)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} error(s) in {root}", file=sys.stderr)
+        return 1
+    print(f"{len(lessons)} lesson(s), {len(exercises)} exercise(s) valid in {root}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    grade = sub.add_parser("grade", help="grade a submission file against an exercise")
+    grade.add_argument("exercise", help="exercise id or folder")
+    grade.add_argument("submission", help="path to the student's .py file")
+    grade.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    grade.add_argument("--seed", type=int, default=None, help="fix the hidden inputs (for debugging)")
+    grade.add_argument("--lang", choices=content.LANGUAGES, default="pt")
+    grade.add_argument("--root", help="exercises folder (default: $GRADER_EXERCISES_DIR or ./exercises)")
+    grade.set_defaults(func=_grade)
+    validate = sub.add_parser("validate", help="validate every exercise folder and list all errors")
+    validate.add_argument("root", nargs="?")
+    validate.set_defaults(func=_validate)
+    args = parser.parse_args(argv)
+    return args.func(args)

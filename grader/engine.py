@@ -1,0 +1,219 @@
+"""Grade one coding submission: hidden cases out, probe in the sandbox, judge outside.
+
+The report is the grader's contract (docs/grader-contract.md):
+status, score, max_score, checks[{name, title, passed, score, max_score,
+feedback}], duration_ms, device, stdout/stderr excerpts, and `charged`
+(False for infrastructure failures, which never cost the student an attempt).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from grader import codec, sandbox
+from grader.content import MAX_SOURCE_BYTES, Exercise
+from grader.judging import Outcome, Verdict
+
+REPORT_VERSION = 1
+PROBE_RUNTIME = Path(__file__).parent / "probe" / "runtime.py"
+RESULTS_MAX_BYTES = 32 * 1024 * 1024
+STATUSES = ("graded", "error", "timeout", "memory_limit", "output_limit", "sandbox_error")
+
+_MESSAGES = {
+    "error": ("Seu código falhou ao ser carregado ou terminou com erro.", "Your code failed to load or crashed."),
+    "timeout": ("Tempo esgotado: seu código passou do limite de tempo.", "Time is up: your code ran past its limit."),
+    "memory_limit": ("Seu código passou do limite de memória.", "Your code ran past its memory limit."),
+    "output_limit": (
+        "Seu código produziu saída ou arquivos grandes demais.",
+        "Your code produced too much output or too large a file.",
+    ),
+    "sandbox_error": (
+        "Falha na infraestrutura de correção; esta tentativa não conta.",
+        "The grading infrastructure failed; this attempt does not count.",
+    ),
+}
+
+
+def _message(status: str, detail: str = "") -> dict[str, str]:
+    pt, en = _MESSAGES[status]
+    return {"pt": f"{pt} {detail}".strip(), "en": f"{en} {detail}".strip()}
+
+
+def check_source(source: bytes | str) -> str:
+    """Decode and size-check a submission; ValueError with a clear message otherwise."""
+    raw = source.encode("utf-8") if isinstance(source, str) else source
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise ValueError(f"code is {len(raw)} bytes; the limit is {MAX_SOURCE_BYTES} bytes")
+    if b"\0" in raw:
+        raise ValueError("code contains a NUL byte")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"code is not valid UTF-8 (byte {exc.start})") from exc
+
+
+def _empty_report(exercise: Exercise, status: str, message: dict[str, str], checks=None) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "exercise": exercise.id,
+        "content_hash": exercise.content_hash,
+        "status": status,
+        "charged": status != "sandbox_error",
+        "score": 0.0,
+        "max_score": exercise.max_score,
+        "checks": checks or [],
+        "message": message,
+        "duration_ms": 0,
+        "device": "cpu",
+        "stdout": "",
+        "stderr": "",
+    }
+
+
+def grade(exercise: Exercise, source: bytes | str, seed: int | None = None) -> dict[str, Any]:
+    """Grade source against exercise; always returns a report, never raises for student faults."""
+    started = time.monotonic()
+    checks_module = exercise.load_checks()
+    try:
+        text = check_source(source)
+    except ValueError as exc:
+        report = _empty_report(exercise, "error", {"pt": f"Código inválido: {exc}", "en": f"Invalid code: {exc}"})
+        report["checks"] = _score_checks(checks_module, {}, {})
+        return report
+
+    # Hidden inputs: a fresh seed per grading, never shown to the student.
+    rng = random.Random(seed if seed is not None else secrets.randbits(64))
+    cases = checks_module.make_cases(rng)
+    for index, case in enumerate(cases):
+        case["id"] = index
+
+    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        (workdir / "out").mkdir()
+        (workdir / "submission.py").write_text(text, encoding="utf-8")
+        shutil.copyfile(PROBE_RUNTIME, workdir / "_probe.py")
+        probe_input = {"cases": [{k: codec.encode(v) for k, v in c.items() if k != "check"} for c in cases]}
+        (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
+        limits = sandbox.Limits.from_dict(exercise.limits)
+        argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]
+        try:
+            run = sandbox.run(workdir, argv, limits, gpu=exercise.queue == "gpu")
+        except sandbox.SandboxUnavailable as exc:
+            report = _empty_report(exercise, "sandbox_error", _message("sandbox_error", str(exc)))
+            report["checks"] = _score_checks(checks_module, {}, {})
+            return report
+        try:
+            raw = codec.read_bounded(workdir / "out" / "results.jsonl", RESULTS_MAX_BYTES) or b""
+            records = codec.parse_results(raw)
+        except codec.InvalidOutput as exc:
+            records = []
+            run_problem = str(exc)
+        else:
+            run_problem = ""
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    status, detail = _status(run, records, run_problem)
+    outcomes = _outcomes(records)
+    reference = exercise.load_solution()
+    report = _empty_report(exercise, status, _message(status, detail) if status != "graded" else {})
+    report["checks"] = _score_checks(checks_module, {c["id"]: c for c in cases}, outcomes, reference)
+    report["score"] = round(sum(c["score"] for c in report["checks"]), 4)
+    report["duration_ms"] = int((time.monotonic() - started) * 1000)
+    report["stdout"] = run.stdout + ("\n[... saída truncada / output truncated]" if run.stdout_truncated else "")
+    report["stderr"] = run.stderr[-4000:]
+    import_error = next((r["import_error"] for r in records if "import_error" in r), None)
+    if import_error:
+        report["status"] = "error"
+        report["message"] = {
+            "pt": "Seu código não pôde ser carregado.",
+            "en": "Your code could not be loaded.",
+        }
+        report["traceback"] = import_error.get("traceback", "")
+    return report
+
+
+def sandbox_python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def _status(run: sandbox.SandboxRun, records: list[dict], problem: str) -> tuple[str, str]:
+    if any(r.get("fatal") == "memory_limit" for r in records):
+        return "memory_limit", ""
+    if run.output_exceeded or run.file_too_large:
+        return "output_limit", ""
+    if run.timed_out or run.cpu_exceeded:
+        return "timeout", ""
+    if problem:
+        return "error", problem
+    if not any(r.get("done") for r in records):
+        if run.signal == 9 or run.exit_code == 137:
+            # Killed with no deadline passed: the address-space limit or the kernel.
+            return "memory_limit", ""
+        return "error", f"(exit {run.exit_code if run.exit_code is not None else 'signal ' + str(run.signal)})"
+    return "graded", ""
+
+
+def _outcomes(records: list[dict]) -> dict[int, Outcome]:
+    outcomes: dict[int, Outcome] = {}
+    for record in records:
+        case_id = record.get("id")
+        if not isinstance(case_id, int) or case_id in outcomes:
+            continue  # the first record of a case counts; later ones cannot overwrite it
+        if "missing" in record:
+            outcomes[case_id] = Outcome(missing=str(record["missing"])[:100])
+        elif "error" in record and isinstance(record["error"], dict):
+            error = record["error"]
+            names = [str(n)[:100] for n in error.get("type", [])][:20] if isinstance(error.get("type"), list) else []
+            outcomes[case_id] = Outcome(
+                error={
+                    "type": names or ["Exception"],
+                    "message": str(error.get("message", ""))[:500],
+                    "traceback": str(error.get("traceback", ""))[:4000],
+                }
+            )
+        else:
+            try:
+                outcomes[case_id] = Outcome(value=codec.decode_output(record.get("value")))
+            except codec.InvalidOutput as exc:
+                outcomes[case_id] = Outcome(invalid=str(exc))
+    return outcomes
+
+
+def _score_checks(checks_module, cases: dict[int, dict], outcomes: dict[int, Outcome], reference=None) -> list[dict]:
+    results = []
+    for check in checks_module.CHECKS:
+        mine = [c for c in cases.values() if c["check"] == check["name"]]
+        verdict: Verdict | None = None
+        if not mine:
+            verdict = Verdict(False, {"pt": "Não executado.", "en": "Not run."})
+        for case in mine:
+            outcome = outcomes.get(case["id"], Outcome(absent=True))
+            try:
+                verdict = checks_module.judge(case, outcome, reference)
+            except Exception as exc:  # noqa: BLE001 - a judge bug must not lose the other checks
+                verdict = Verdict(False, {"pt": f"Erro no corretor: {exc!r}", "en": f"Grader error: {exc!r}"})
+            if not verdict.passed:
+                break
+        assert verdict is not None
+        points = float(check["points"])
+        results.append(
+            {
+                "name": check["name"],
+                "title": check["title"],
+                "passed": verdict.passed,
+                "score": points if verdict.passed else 0.0,
+                "max_score": points,
+                "feedback": verdict.feedback,
+            }
+        )
+    return results

@@ -1,0 +1,262 @@
+"""Run a command inside a bubblewrap sandbox, with limits, and capture what it did.
+
+The sandbox sees a read-only system (`/usr`), the read-only Python environment
+that runs the grader, and one private writable folder (`/sandbox`) that holds
+the student's code and the probe. Every namespace is unshared, so there is no
+network at all (only a private loopback), no view of host processes, and no
+way to signal them. bwrap itself starts with an empty environment, because
+its PID 1 inside keeps the environment it was started with.
+
+Fail closed: when bwrap is missing or cannot create namespaces, `run` raises
+`SandboxUnavailable` and nothing is executed.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+SANDBOX_DIR = "/sandbox"
+# Past this many bytes on stdout+stderr the run is stopped (output_limit); the
+# first `output_kb` are kept for the report either way.
+OUTPUT_KILL_FACTOR = 16
+
+
+class SandboxUnavailable(RuntimeError):
+    """No usable sandbox on this machine: code must not run."""
+
+
+@dataclass
+class Limits:
+    cpu_seconds: int = 10
+    wall_seconds: int = 20
+    memory_mb: int = 1536
+    file_size_mb: int = 16
+    open_files: int = 256
+    output_kb: int = 64
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Limits:
+        known = {k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class SandboxRun:
+    exit_code: int | None
+    signal: int | None
+    timed_out: bool
+    output_exceeded: bool
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    stderr_truncated: bool
+    duration_ms: int
+
+    @property
+    def file_too_large(self) -> bool:
+        return self.signal == signal.SIGXFSZ
+
+    @property
+    def cpu_exceeded(self) -> bool:
+        return self.signal == signal.SIGXCPU
+
+
+def _bwrap_path() -> str | None:
+    return os.environ.get("GRADER_BWRAP") or shutil.which("bwrap")
+
+
+@lru_cache(maxsize=1)
+def check_available() -> tuple[bool, str]:
+    """Can this machine build a sandbox? Cached: the answer does not change while a worker lives."""
+    bwrap = _bwrap_path()
+    if not bwrap:
+        return False, "bubblewrap (bwrap) is not installed; install the Debian package 'bubblewrap'"
+    try:
+        probe = subprocess.run(
+            [bwrap, *_base_args(), "--", "/usr/bin/true"],
+            env={},
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bwrap could not start: {exc}"
+    if probe.returncode != 0:
+        return False, f"bwrap cannot create a sandbox here: {probe.stderr.decode(errors='replace').strip()}"
+    return True, "ok"
+
+
+def _python_roots() -> list[str]:
+    """The folders the sandboxed interpreter needs: the venv and the base install."""
+    roots = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+    exe_dir = os.path.dirname(os.path.realpath(sys.executable))
+    roots.add(os.path.dirname(exe_dir))
+    # /usr is bound whole already.
+    return sorted(r for r in roots if not (r == "/usr" or r.startswith("/usr/")))
+
+
+def _base_args() -> list[str]:
+    args = [
+        "--unshare-all",  # user, ipc, pid, net, uts, cgroup namespaces
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--clearenv",
+    ]
+    for top in ("lib", "lib64", "lib32", "bin", "sbin"):
+        path = f"/{top}"
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _gpu_args() -> list[str]:
+    args: list[str] = []
+    for device in sorted(glob.glob("/dev/nvidia*")):
+        args += ["--dev-bind", device, device]
+    return args
+
+
+def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> list[str]:
+    bwrap = _bwrap_path()
+    if not bwrap:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+    command = [
+        "prlimit",
+        f"--as={limits.memory_mb * 1024 * 1024}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--fsize={limits.file_size_mb * 1024 * 1024}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+        bwrap,
+        *_base_args(),
+    ]
+    for root in _python_roots():
+        command += ["--ro-bind", root, root]
+    command += ["--bind", str(workdir), SANDBOX_DIR, "--chdir", SANDBOX_DIR]
+    if gpu:
+        command += _gpu_args()
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": SANDBOX_DIR,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        # One thread per job: several workers share a machine's cores.
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for key, value in environment.items():
+        command += ["--setenv", key, value]
+    # Inside, we are nobody: uid/gid 65534 in our own user namespace.
+    command += ["--uid", "65534", "--gid", "65534", "--", *argv]
+    return command
+
+
+class _CappedReader(threading.Thread):
+    def __init__(self, stream, keep: int, on_overflow):
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.keep = keep
+        self.kill_at = keep * OUTPUT_KILL_FACTOR
+        self.on_overflow = on_overflow
+        self.data = bytearray()
+        self.total = 0
+
+    def run(self) -> None:
+        while chunk := self.stream.read(65536):
+            self.total += len(chunk)
+            if len(self.data) < self.keep:
+                self.data += chunk[: self.keep - len(self.data)]
+            if self.total > self.kill_at:
+                self.on_overflow()
+                # Keep draining so the child never blocks on a full pipe.
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.keep
+
+
+def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> SandboxRun:
+    """Run argv in a fresh sandbox rooted at workdir; the whole tree dies at the deadline."""
+    ok, reason = check_available()
+    if not ok:
+        raise SandboxUnavailable(reason)
+    command = build_command(workdir, argv, limits, gpu)
+    started = time.monotonic()
+    overflow = threading.Event()
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={},
+        start_new_session=True,
+    )
+
+    def kill() -> None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def on_overflow() -> None:
+        overflow.set()
+        kill()
+
+    keep = limits.output_kb * 1024
+    readers = [_CappedReader(process.stdout, keep, on_overflow), _CappedReader(process.stderr, keep, on_overflow)]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        process.wait(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill()
+        process.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    # bwrap --die-with-parent and the PID namespace take everything inside with it;
+    # killing the group again covers anything that escaped to our session.
+    kill()
+    duration_ms = int((time.monotonic() - started) * 1000)
+    code = process.returncode
+    exit_code, sig = (None, -code) if code < 0 else (code, None)
+    # bwrap reports a child killed by a signal as exit status 128+N.
+    if exit_code is not None and exit_code > 128 and not timed_out:
+        sig = exit_code - 128
+    stdout, stderr = readers
+    return SandboxRun(
+        exit_code=exit_code,
+        signal=sig,
+        timed_out=timed_out,
+        output_exceeded=overflow.is_set(),
+        stdout=stdout.data.decode("utf-8", errors="replace"),
+        stderr=stderr.data.decode("utf-8", errors="replace"),
+        stdout_truncated=stdout.truncated,
+        stderr_truncated=stderr.truncated,
+        duration_ms=duration_ms,
+    )
