@@ -1,7 +1,7 @@
 """Command line: grade a file locally, or validate the exercise folders.
 
-    python -m grader grade softmax-temperature my_solution.py --json
-    python -m grader validate [EXERCISES_DIR]
+python -m grader grade softmax-temperature my_solution.py --json
+python -m grader validate [EXERCISES_DIR]
 """
 
 from __future__ import annotations

@@ -86,12 +86,15 @@ class Exercise:
     queue: str = "cpu"
     starter: str = ""
     limits: dict[str, int] = field(default_factory=dict)
+    # [{name, points, title: {pt, en}}], declared in the manifest so the site
+    # can show them without importing the hidden checks.py.
+    checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def max_score(self) -> float:
         if self.kind == "quiz":
             return float(self.quiz.get("points", 1))
-        return float(sum(c["points"] for c in self.load_checks().CHECKS))
+        return float(sum(c["points"] for c in self.checks))
 
     def load_checks(self):
         """Import the hidden `checks.py` (trusted content, grader side only)."""
@@ -120,10 +123,7 @@ class Exercise:
             data["starter"] = self.starter
             data["limits"] = self.limits
             data["max_score"] = self.max_score
-            data["checks"] = [
-                {"name": c["name"], "points": c["points"], "title": c["title"]}
-                for c in self.load_checks().CHECKS
-            ]
+            data["checks"] = self.checks
         return data
 
 
@@ -213,7 +213,10 @@ def load_lesson(folder: Path, root: Path) -> tuple[Lesson | None, list[ContentEr
     return (None if c.errors else lesson), c.errors
 
 
-def load_exercise(folder: Path, root: Path | None = None) -> tuple[Exercise | None, list[ContentError]]:
+def load_exercise(
+    folder: Path, root: Path | None = None, import_checks: bool = True
+) -> tuple[Exercise | None, list[ContentError]]:
+    """Load one exercise folder. import_checks=False (the site) never executes content code."""
     root = root or folder.parent.parent
     c = _Collector(folder / "exercise.toml", root)
     data = _read_toml(folder / "exercise.toml", c)
@@ -248,7 +251,7 @@ def load_exercise(folder: Path, root: Path | None = None) -> tuple[Exercise | No
     if kind == "quiz":
         exercise.quiz = _validate_quiz(data.get("quiz"), c)
     elif kind == "code":
-        _validate_code(data.get("code"), folder, exercise, c)
+        _validate_code(data.get("code"), folder, exercise, c, import_checks)
     return (None if c.errors else exercise), c.errors
 
 
@@ -271,7 +274,7 @@ def _validate_quiz(quiz: Any, c: _Collector) -> dict:
     return quiz
 
 
-def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector) -> None:
+def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, import_checks: bool) -> None:
     if not isinstance(code, dict):
         c.add("code", "required table for a coding exercise")
         return
@@ -300,30 +303,44 @@ def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector) -
     for hidden in HIDDEN_FILES:
         if not (folder / hidden).is_file():
             c.add(hidden, "file is missing")
-    if c.errors:
+    names: set[str] = set()
+    declared = code.get("checks")
+    if not isinstance(declared, list) or not declared:
+        c.add("code.checks", "declare at least one [[code.checks]] with name, points and title")
+        declared = []
+    for index, check in enumerate(declared):
+        where = f"code.checks[{index}]"
+        if not isinstance(check, dict):
+            c.add(where, "must be a table")
+            continue
+        name, points, title = check.get("name"), check.get("points"), check.get("title")
+        if not isinstance(name, str) or not name:
+            c.add(f"{where}.name", "required")
+        elif name in names:
+            c.add(f"{where}.name", f"duplicate check name {name!r}")
+        names.add(name)
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            c.add(f"{where}.points", f"must be a positive number, got {points!r}")
+        if not isinstance(title, dict) or not all(isinstance(title.get(lang), str) for lang in LANGUAGES):
+            c.add(f"{where}.title", "needs pt and en")
+    exercise.checks = [
+        {"name": ch["name"], "points": ch["points"], "title": ch["title"]} for ch in declared if isinstance(ch, dict)
+    ]
+    if c.errors or not import_checks:
         return
     try:
         checks = exercise.load_checks()
     except Exception as exc:  # noqa: BLE001 - any authoring error is reported, not raised
         c.add("checks.py", f"cannot be imported: {exc!r}")
         return
-    names = set()
-    for index, check in enumerate(getattr(checks, "CHECKS", None) or []):
-        where = f"checks.py CHECKS[{index}]"
-        if not isinstance(check, dict) or not {"name", "points", "title"} <= set(check):
-            c.add(where, "each check needs name, points and title (pt, en)")
-            continue
-        if check["name"] in names:
-            c.add(where, f"duplicate check name {check['name']!r}")
-        names.add(check["name"])
-    if not names:
-        c.add("checks.py", "defines no CHECKS")
     for function in ("make_cases", "judge"):
         if not callable(getattr(checks, function, None)):
             c.add("checks.py", f"must define {function}()")
 
 
-def discover(root: Path | None = None) -> tuple[list[Lesson], list[Exercise], list[ContentError]]:
+def discover(
+    root: Path | None = None, import_checks: bool = True
+) -> tuple[list[Lesson], list[Exercise], list[ContentError]]:
     """Load every lesson and exercise under root; return them with all errors found."""
     root = root or default_root()
     lessons: list[Lesson] = []
@@ -338,7 +355,7 @@ def discover(root: Path | None = None) -> tuple[list[Lesson], list[Exercise], li
         if lesson:
             lessons.append(lesson)
         for folder in sorted(p for p in lesson_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-            exercise, exercise_errors = load_exercise(folder, root)
+            exercise, exercise_errors = load_exercise(folder, root, import_checks)
             errors.extend(exercise_errors)
             if exercise is None:
                 continue

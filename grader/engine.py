@@ -41,34 +41,52 @@ _MESSAGES = {
 }
 
 
+def _report(exercise: Exercise, status: str, message: dict[str, str]) -> dict[str, Any]:
+    return empty_report(exercise.id, exercise.content_hash, exercise.max_score, status, message)
+
+
 def _message(status: str, detail: str = "") -> dict[str, str]:
     pt, en = _MESSAGES[status]
     return {"pt": f"{pt} {detail}".strip(), "en": f"{en} {detail}".strip()}
 
 
+class SourceRejected(ValueError):
+    """The submission cannot be graded as sent; `reason` is one of too_large, nul_byte, not_utf8."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 def check_source(source: bytes | str) -> str:
-    """Decode and size-check a submission; ValueError with a clear message otherwise."""
-    raw = source.encode("utf-8") if isinstance(source, str) else source
+    """Decode and size-check a submission; SourceRejected with a clear message otherwise."""
+    try:
+        raw = source.encode("utf-8") if isinstance(source, str) else source
+    except UnicodeEncodeError as exc:  # lone surrogates from a broken form post
+        raise SourceRejected("not_utf8", "code is not valid UTF-8") from exc
     if len(raw) > MAX_SOURCE_BYTES:
-        raise ValueError(f"code is {len(raw)} bytes; the limit is {MAX_SOURCE_BYTES} bytes")
+        raise SourceRejected("too_large", f"code is {len(raw)} bytes; the limit is {MAX_SOURCE_BYTES} bytes")
     if b"\0" in raw:
-        raise ValueError("code contains a NUL byte")
+        raise SourceRejected("nul_byte", "code contains a NUL byte")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"code is not valid UTF-8 (byte {exc.start})") from exc
+        raise SourceRejected("not_utf8", f"code is not valid UTF-8 (byte {exc.start})") from exc
 
 
-def _empty_report(exercise: Exercise, status: str, message: dict[str, str], checks=None) -> dict[str, Any]:
+def empty_report(
+    exercise_id: str, content_hash: str, max_score: float, status: str, message: dict[str, str]
+) -> dict[str, Any]:
+    """A report with no checks run; `charged` is False for infrastructure failures."""
     return {
         "version": REPORT_VERSION,
-        "exercise": exercise.id,
-        "content_hash": exercise.content_hash,
+        "exercise": exercise_id,
+        "content_hash": content_hash,
         "status": status,
         "charged": status != "sandbox_error",
         "score": 0.0,
-        "max_score": exercise.max_score,
-        "checks": checks or [],
+        "max_score": max_score,
+        "checks": [],
         "message": message,
         "duration_ms": 0,
         "device": "cpu",
@@ -84,8 +102,8 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None) -> d
     try:
         text = check_source(source)
     except ValueError as exc:
-        report = _empty_report(exercise, "error", {"pt": f"Código inválido: {exc}", "en": f"Invalid code: {exc}"})
-        report["checks"] = _score_checks(checks_module, {}, {})
+        report = _report(exercise, "error", {"pt": f"Código inválido: {exc}", "en": f"Invalid code: {exc}"})
+        report["checks"] = _score_checks(exercise, checks_module, {}, {})
         return report
 
     # Hidden inputs: a fresh seed per grading, never shown to the student.
@@ -106,8 +124,8 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None) -> d
         try:
             run = sandbox.run(workdir, argv, limits, gpu=exercise.queue == "gpu")
         except sandbox.SandboxUnavailable as exc:
-            report = _empty_report(exercise, "sandbox_error", _message("sandbox_error", str(exc)))
-            report["checks"] = _score_checks(checks_module, {}, {})
+            report = _report(exercise, "sandbox_error", _message("sandbox_error", str(exc)))
+            report["checks"] = _score_checks(exercise, checks_module, {}, {})
             return report
         try:
             raw = codec.read_bounded(workdir / "out" / "results.jsonl", RESULTS_MAX_BYTES) or b""
@@ -123,8 +141,8 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None) -> d
     status, detail = _status(run, records, run_problem)
     outcomes = _outcomes(records)
     reference = exercise.load_solution()
-    report = _empty_report(exercise, status, _message(status, detail) if status != "graded" else {})
-    report["checks"] = _score_checks(checks_module, {c["id"]: c for c in cases}, outcomes, reference)
+    report = _report(exercise, status, _message(status, detail) if status != "graded" else {})
+    report["checks"] = _score_checks(exercise, checks_module, {c["id"]: c for c in cases}, outcomes, reference)
     report["score"] = round(sum(c["score"] for c in report["checks"]), 4)
     report["duration_ms"] = int((time.monotonic() - started) * 1000)
     report["stdout"] = run.stdout + ("\n[... saída truncada / output truncated]" if run.stdout_truncated else "")
@@ -189,9 +207,11 @@ def _outcomes(records: list[dict]) -> dict[int, Outcome]:
     return outcomes
 
 
-def _score_checks(checks_module, cases: dict[int, dict], outcomes: dict[int, Outcome], reference=None) -> list[dict]:
+def _score_checks(
+    exercise: Exercise, checks_module, cases: dict[int, dict], outcomes: dict[int, Outcome], reference=None
+) -> list[dict]:
     results = []
-    for check in checks_module.CHECKS:
+    for check in exercise.checks:
         mine = [c for c in cases.values() if c["check"] == check["name"]]
         verdict: Verdict | None = None
         if not mine:

@@ -63,7 +63,7 @@ def _gen_softmax_probability(rng: random.Random, config: dict) -> tuple[dict, fl
         "logits": logits,
         "temperature": temperature,
         "target": tokens[target],
-        "logits_table": ", ".join(f"{t}: {v:g}" for t, v in zip(tokens, logits, strict=True)),
+        "logits_table": [[t, v] for t, v in zip(tokens, logits, strict=True)],
     }
     return params, probability
 
@@ -83,14 +83,30 @@ def params_for(spec: dict, exercise_id: str, student_key: str) -> dict:
     return {**params, "answer": answer}
 
 
-def render_prompt(template: str, params: dict) -> str:
+def format_value(value: Any, lang: str) -> str:
+    """Numbers as the reader writes them: 0,5 in Portuguese, 0.5 in English."""
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if lang == "pt" else text
+    if isinstance(value, list):
+        # A list of [label, number] pairs reads as "a: 1,5; b: 2"; ";" since "," is the pt decimal mark.
+        parts = [
+            f"{item[0]}: {format_value(item[1], lang)}"
+            if isinstance(item, list) and len(item) == 2
+            else format_value(item, lang)
+            for item in value
+        ]
+        return "; ".join(parts)
+    return str(value)
+
+
+def render_prompt(template: str, params: dict, lang: str = "pt") -> str:
     """Fill `{{name}}` placeholders; unknown names stay visible so authors notice."""
 
     def replace(match: re.Match) -> str:
         key = match.group(1)
         if key in params and key != "answer":
-            value = params[key]
-            return f"{value:g}" if isinstance(value, float) else str(value)
+            return format_value(params[key], lang)
         return match.group(0)
 
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", replace, template)

@@ -13,6 +13,7 @@ Fail closed: when bwrap is missing or cannot create namespaces, `run` raises
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -217,10 +218,8 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
     )
 
     def kill() -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def on_overflow() -> None:
         overflow.set()

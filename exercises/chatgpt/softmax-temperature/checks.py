@@ -1,36 +1,11 @@
-"""Hidden checks for softmax-temperature. Runs outside the sandbox only."""
+"""Hidden cases and judge for softmax-temperature. Runs outside the sandbox only.
+
+The checks themselves (names, points, titles) are declared in exercise.toml.
+"""
 
 import torch
 
 from grader.judging import expect_raises, expect_tensor_close
-
-CHECKS = [
-    {
-        "name": "matches_softmax",
-        "points": 3,
-        "title": {"pt": "Probabilidades corretas (T = 1)", "en": "Correct probabilities (T = 1)"},
-    },
-    {
-        "name": "temperature",
-        "points": 2,
-        "title": {"pt": "Efeito da temperatura", "en": "Effect of the temperature"},
-    },
-    {
-        "name": "stable",
-        "points": 2,
-        "title": {"pt": "Estável com logits grandes", "en": "Stable with large logits"},
-    },
-    {
-        "name": "any_dim",
-        "points": 2,
-        "title": {"pt": "Funciona em qualquer dimensão", "en": "Works along any dimension"},
-    },
-    {
-        "name": "rejects_bad_temperature",
-        "points": 1,
-        "title": {"pt": "Rejeita temperatura ≤ 0", "en": "Rejects temperature ≤ 0"},
-    },
-]
 
 
 def _logits(rng, *shape, scale=3.0):

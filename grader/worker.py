@@ -1,0 +1,97 @@
+"""Celery app for grading workers: consumes `cpu` or `gpu`, reports on `results`.
+
+A grading worker needs only the broker and the exercise content. It has no
+database settings and no SECRET_KEY: the task payload is self-contained, and
+the report goes back as a message that the site's results consumer records.
+
+    celery -A grader.worker worker -Q cpu --concurrency 1
+
+Settings come from the environment: REDIS_URL (or CELERY_BROKER_URL),
+GRADER_EXERCISES_DIR.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import Celery
+
+from grader import content, engine
+
+log = logging.getLogger(__name__)
+
+# Longer than any task's time limit: Redis redelivers an unacknowledged task
+# after this many seconds, so a shorter value would grade a long task twice.
+VISIBILITY_TIMEOUT = 2 * 60 * 60
+TASK_TIME_LIMIT = 30 * 60
+
+
+def broker_url() -> str:
+    return os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+app = Celery("grader")
+app.conf.update(
+    broker_url=broker_url(),
+    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    broker_connection_retry_on_startup=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    task_time_limit=TASK_TIME_LIMIT,
+    task_soft_time_limit=TASK_TIME_LIMIT - 60,
+    task_default_queue="cpu",
+    worker_hijack_root_logger=False,
+)
+
+
+def report_started(submission_id: int) -> None:
+    app.send_task("submissions.mark_running", args=[submission_id], queue="results")
+
+
+def report_result(submission_id: int, report: dict) -> None:
+    app.send_task("submissions.record_result", args=[submission_id, report], queue="results")
+
+
+def grade_payload(payload: dict) -> dict:
+    """Grade a self-contained payload: {exercise_id, content_hash, source}."""
+    exercise = content.find_exercise(payload["exercise_id"])
+    if exercise.content_hash != payload["content_hash"]:
+        # The worker's content differs from what the student saw: not gradable
+        # here, and never charged. Deploy the same content to web and workers.
+        report = engine.empty_report(
+            exercise.id,
+            payload["content_hash"],
+            exercise.max_score,
+            "sandbox_error",
+            {
+                "pt": "A versão do exercício no corretor difere da versão enviada; tente de novo mais tarde.",
+                "en": "The grader has a different version of this exercise; try again later.",
+            },
+        )
+        return report
+    return engine.grade(exercise, payload["source"])
+
+
+@app.task(name="grader.grade_submission", bind=True, acks_late=True)
+def grade_submission(self, payload: dict) -> None:
+    submission_id = payload["submission_id"]
+    report_started(submission_id)
+    try:
+        report = grade_payload(payload)
+    except Exception as exc:  # noqa: BLE001 - an infrastructure fault must still reach the student
+        log.exception("grading submission %s failed", submission_id)
+        report = engine.empty_report(
+            str(payload.get("exercise_id")),
+            str(payload.get("content_hash")),
+            0.0,
+            "sandbox_error",
+            {
+                "pt": "Falha interna do corretor; esta tentativa não conta.",
+                "en": "Internal grader failure; this attempt does not count.",
+            },
+        )
+        report["internal_error"] = repr(exc)[:1000]
+    report_result(submission_id, report)

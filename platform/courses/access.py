@@ -1,0 +1,36 @@
+"""Access helpers: every view starts by asking one of these."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from catalog.models import Exercise, Lesson
+from courses.models import Course, CourseLesson, Enrollment
+
+
+def get_enrollment(request: HttpRequest, course_slug: str) -> Enrollment:
+    """The user's enrollment in the course; 404 (not 403) so course names do not leak."""
+    enrollment = Enrollment.objects.select_related("course").filter(course__slug=course_slug, user=request.user).first()
+    if enrollment is None:
+        raise Http404("not enrolled")
+    return enrollment
+
+
+def get_lesson_in_course(course: Course, lesson_slug: str) -> CourseLesson:
+    return get_object_or_404(CourseLesson.objects.select_related("lesson"), course=course, lesson__slug=lesson_slug)
+
+
+def get_exercise_in_course(course: Course, exercise_slug: str) -> Exercise:
+    exercise = get_object_or_404(
+        Exercise.objects.select_related("current_version", "lesson"), slug=exercise_slug, active=True
+    )
+    if not CourseLesson.objects.filter(course=course, lesson=exercise.lesson).exists():
+        raise Http404("exercise not in this course")
+    if exercise.current_version is None:
+        raise Http404("exercise has no content")
+    return exercise
+
+
+def lessons_of(course: Course) -> list[Lesson]:
+    return [cl.lesson for cl in CourseLesson.objects.filter(course=course).select_related("lesson")]

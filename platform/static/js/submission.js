@@ -1,0 +1,66 @@
+// Polls the submission's status JSON until grading is final, and redraws the
+// status, score and per-check feedback in place (no page reload).
+(function () {
+  "use strict";
+  const card = document.getElementById("status-card");
+  if (!card) return;
+  const url = card.dataset.statusUrl;
+  const baseDelay = Number(card.dataset.pollMs) || 1000;
+  let delay = baseDelay;
+
+  function text(el, value) { el.textContent = value == null ? "" : String(value); }
+  function fmt(n) { return n == null ? "" : String(Math.round(n * 100) / 100); }
+
+  function render(data) {
+    const status = document.getElementById("status");
+    status.className = "badge " + data.status;
+    text(status, data.status_label);
+    text(document.getElementById("score"), data.score == null ? "" : fmt(data.score) + " / " + fmt(data.max_score));
+    let message = data.message || "";
+    if (data.final && data.charged === false) message = (message + " " + card.dataset.labelNotCharged).trim();
+    text(document.getElementById("message"), message);
+
+    const table = document.getElementById("checks");
+    const body = table.querySelector("tbody");
+    body.replaceChildren();
+    for (const check of data.checks) {
+      const row = document.createElement("tr");
+      row.className = check.passed ? "ok" : "bad";
+      for (const value of [check.title,
+                           check.passed ? card.dataset.labelPassed : card.dataset.labelFailed,
+                           fmt(check.score) + " / " + fmt(check.max_score),
+                           check.feedback]) {
+        const cell = document.createElement("td");
+        text(cell, value);
+        row.appendChild(cell);
+      }
+      body.appendChild(row);
+    }
+    table.hidden = data.checks.length === 0;
+    const tb = document.getElementById("traceback");
+    text(tb, data.traceback);
+    tb.hidden = !data.traceback;
+    text(document.getElementById("stdout"), data.stdout);
+    document.getElementById("stdout-box").hidden = !data.stdout;
+    card.dataset.final = data.final ? "true" : "false";
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const data = await response.json();
+      render(data);
+      if (data.final) return;
+      delay = baseDelay;
+    } catch (err) {
+      delay = Math.min(delay * 2, 15000); // back off while the server is unreachable
+    }
+    setTimeout(poll, delay);
+  }
+
+  if (card.querySelector("#status").classList.contains("queued") ||
+      card.querySelector("#status").classList.contains("running")) {
+    setTimeout(poll, 300);
+  }
+})();

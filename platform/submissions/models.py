@@ -1,0 +1,76 @@
+"""Attempts: coding submissions graded by workers, and quiz answers graded in the request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Exercise, ExerciseVersion
+from courses.models import Course
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        GRADED = "graded", _("Graded")
+        ERROR = "error", _("Error in the code")
+        TIMEOUT = "timeout", _("Time limit exceeded")
+        MEMORY_LIMIT = "memory_limit", _("Memory limit exceeded")
+        OUTPUT_LIMIT = "output_limit", _("Output limit exceeded")
+        SANDBOX_ERROR = "sandbox_error", _("Grader unavailable")
+
+    FINAL = {
+        Status.GRADED,
+        Status.ERROR,
+        Status.TIMEOUT,
+        Status.MEMORY_LIMIT,
+        Status.OUTPUT_LIMIT,
+        Status.SANDBOX_ERROR,
+    }
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="submissions")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="submissions")
+    version = models.ForeignKey(ExerciseVersion, on_delete=models.PROTECT, related_name="submissions")
+    source = models.TextField()
+    queue = models.CharField(max_length=10, default="cpu")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    score = models.FloatField(null=True, blank=True)
+    max_score = models.FloatField(default=0)
+    report = models.JSONField(null=True, blank=True)
+    # False when the failure was ours (sandbox_error): the attempt does not count.
+    charged = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["course", "student", "exercise"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.exercise.slug} by {self.student} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class QuizAnswer(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quiz_answers")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_answers")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="quiz_answers")
+    version = models.ForeignKey(ExerciseVersion, on_delete=models.PROTECT, related_name="quiz_answers")
+    answer = models.JSONField()
+    params = models.JSONField(default=dict)  # the per-student numbers this answer was graded against
+    score = models.FloatField()
+    max_score = models.FloatField()
+    correct = models.BooleanField()
+    feedback = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["course", "student", "exercise"])]

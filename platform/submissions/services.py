@@ -1,0 +1,174 @@
+"""Submission logic that views, tasks and tests all call.
+
+A coding submission is saved first (queued) and its grading task is published
+only after the transaction commits, so a worker never looks for a row that is
+not there yet. Results come back on the `results` queue; recording one twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Exercise
+from courses.models import Enrollment
+from grader import engine, quiz
+from grader.content import MAX_SOURCE_BYTES
+from submissions.models import QuizAnswer, Submission
+
+log = logging.getLogger(__name__)
+
+
+class InvalidSubmission(ValueError):
+    """Bad input from the student: shown as a form error, nothing saved, nothing charged."""
+
+
+def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes) -> Submission:
+    version = exercise.current_version
+    if exercise.kind != Exercise.CODE or version is None:
+        raise InvalidSubmission(_("this is not a coding exercise"))
+    try:
+        text = engine.check_source(source)
+    except engine.SourceRejected as exc:
+        reasons = {
+            "too_large": _("the code is larger than %(limit)d KiB") % {"limit": MAX_SOURCE_BYTES // 1024},
+            "nul_byte": _("the code contains a NUL byte"),
+            "not_utf8": _("the file is not UTF-8 text"),
+        }
+        raise InvalidSubmission(reasons[exc.reason]) from exc
+    if not text.strip():
+        raise InvalidSubmission(_("the code is empty"))
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            course=enrollment.course,
+            student=enrollment.user,
+            exercise=exercise,
+            version=version,
+            source=text,
+            queue=version.queue,
+            max_score=version.max_score,
+        )
+        transaction.on_commit(lambda: enqueue_grading(submission.pk))
+    return submission
+
+
+def grading_payload(submission: Submission) -> dict[str, Any]:
+    """Everything a worker needs, and nothing it must not see (no ids of people, no keys)."""
+    return {
+        "submission_id": submission.pk,
+        "exercise_id": submission.exercise.slug,
+        "content_hash": submission.version.content_hash,
+        "source": submission.source,
+    }
+
+
+def enqueue_grading(submission_id: int) -> bool:
+    """Publish the grading task. If the broker is down the row stays queued; `requeue` retries it."""
+    from config.celery import app
+
+    submission = Submission.objects.select_related("exercise", "version").get(pk=submission_id)
+    try:
+        app.send_task(
+            "grader.grade_submission",
+            args=[grading_payload(submission)],
+            queue=submission.queue,
+            retry=True,
+        )
+    except Exception:  # noqa: BLE001 - kombu raises several types for an unreachable broker
+        log.exception("could not publish grading task for submission %s; it stays queued", submission_id)
+        return False
+    return True
+
+
+def mark_running(submission_id: int) -> bool:
+    updated = Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
+        status=Submission.Status.RUNNING, started_at=timezone.now()
+    )
+    return bool(updated)
+
+
+def _clean_report(report: Any, max_score: float) -> tuple[str, float, bool]:
+    if not isinstance(report, dict):
+        raise ValueError("report is not an object")
+    status = report.get("status")
+    if status not in engine.STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    score = report.get("score", 0)
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise ValueError("score is not a number")
+    # A report never raises a score beyond what the exercise version is worth.
+    score = min(max(float(score), 0.0), max_score)
+    charged = bool(report.get("charged", status != "sandbox_error"))
+    return status, score, charged
+
+
+def record_result(submission_id: int, report: dict[str, Any]) -> bool:
+    """Store a worker's report once. Returns False if it was already recorded or is unusable."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        if submission is None:
+            log.warning("result for unknown submission %s dropped", submission_id)
+            return False
+        if submission.finished_at is not None:
+            return False
+        try:
+            status, score, charged = _clean_report(report, submission.max_score)
+        except ValueError as exc:
+            log.error("malformed report for submission %s: %s", submission_id, exc)
+            status, score, charged = Submission.Status.SANDBOX_ERROR, 0.0, False
+            report = {"status": status, "checks": [], "message": {"pt": "Relatório inválido.", "en": "Invalid report."}}
+        if report.get("content_hash") not in (None, submission.version.content_hash):
+            log.error("report for submission %s graded another version", submission_id)
+            status, score, charged = Submission.Status.SANDBOX_ERROR, 0.0, False
+        now = timezone.now()
+        submission.status = status
+        submission.score = score
+        submission.charged = charged
+        submission.report = report
+        submission.started_at = submission.started_at or now
+        submission.finished_at = now
+        submission.save(update_fields=["status", "score", "charged", "report", "started_at", "finished_at"])
+    return True
+
+
+def requeue_stale(older_than_seconds: int = 60) -> int:
+    """Publish again the submissions still queued after a broker outage."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(
+        Submission.objects.filter(status=Submission.Status.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    return sum(1 for pk in ids if enqueue_grading(pk))
+
+
+def quiz_params(exercise: Exercise, user_id: int) -> dict:
+    version = exercise.current_version
+    assert version is not None
+    return quiz.params_for(version.data["quiz"], exercise.slug, f"user:{user_id}")
+
+
+def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any) -> QuizAnswer:
+    """Grade in the request (nothing untrusted runs). MalformedAnswer leaves no trace."""
+    version = exercise.current_version
+    if exercise.kind != Exercise.QUIZ or version is None:
+        raise InvalidSubmission(_("this is not a question"))
+    spec = version.data["quiz"]
+    params = quiz_params(exercise, enrollment.user_id)
+    result = quiz.grade(spec, raw_answer, params)
+    return QuizAnswer.objects.create(
+        course=enrollment.course,
+        student=enrollment.user,
+        exercise=exercise,
+        version=version,
+        answer=raw_answer,
+        params=params,
+        score=result.score,
+        max_score=result.max_score,
+        correct=result.correct,
+        feedback=result.feedback,
+    )

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import markdown
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from catalog.models import Exercise, pick_language
+from courses.access import get_enrollment, get_exercise_in_course
+from courses.models import Enrollment
+from grader import quiz
+from grader.content import MAX_SOURCE_BYTES
+from submissions import services
+from submissions.models import QuizAnswer, Submission
+
+
+def _get_submission_for_user(request: HttpRequest, submission_id: int) -> Submission:
+    """The author sees their submission; an instructor of its course sees any."""
+    submission = get_object_or_404(Submission.objects.select_related("exercise", "version", "course"), pk=submission_id)
+    if submission.student_id == request.user.id:
+        return submission
+    if Enrollment.objects.filter(course=submission.course, user=request.user, role=Enrollment.INSTRUCTOR).exists():
+        return submission
+    raise Http404("no such submission")
+
+
+def _render_markdown(text: str) -> str:
+    # Prompts are written by instructors (trusted content), not by students.
+    return mark_safe(markdown.markdown(text, extensions=["fenced_code", "tables"]))  # noqa: S308
+
+
+def _lang() -> str:
+    return (get_language() or "pt-br").split("-")[0]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
+    enrollment = get_enrollment(request, course_slug)
+    exercise = get_exercise_in_course(enrollment.course, exercise_slug)
+    if exercise.kind == Exercise.QUIZ:
+        return _quiz_page(request, enrollment, exercise)
+    return _code_page(request, enrollment, exercise)
+
+
+def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
+    version = exercise.current_version
+    assert version is not None
+    spec = version.data["quiz"]
+    form_error = None
+    given = ""
+    if request.method == "POST":
+        given = request.POST.get("answer", "")
+        if len(given) > 2000:
+            form_error = {"pt": "Resposta longa demais.", "en": "Answer too long."}
+        else:
+            try:
+                services.answer_quiz(enrollment, exercise, given)
+            except quiz.MalformedAnswer as exc:
+                form_error = exc.message
+            else:
+                return redirect("exercise", course_slug=enrollment.course.slug, exercise_slug=exercise.slug)
+    params = services.quiz_params(exercise, request.user.id)
+    prompt = quiz.render_prompt(version.display_prompt, params, _lang())
+    answers = QuizAnswer.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:10]
+    options = [{"id": option["id"], "text": pick_language(option["text"])} for option in spec.get("options", [])]
+    return render(
+        request,
+        "submissions/quiz.html",
+        {
+            "course": enrollment.course,
+            "exercise": exercise,
+            "version": version,
+            "prompt_html": _render_markdown(prompt),
+            "spec": spec,
+            "options": options,
+            "answers": answers,
+            "latest": answers[0] if answers else None,
+            "form_error": pick_language(form_error) if form_error else None,
+            "given": given,
+            "lang": _lang(),
+        },
+    )
+
+
+def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
+    version = exercise.current_version
+    assert version is not None
+    form_error = None
+    source = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        source = upload.read(MAX_SOURCE_BYTES + 1) if upload else request.POST.get("source", "")
+        try:
+            submission = services.submit_code(enrollment, exercise, source)
+        except services.InvalidSubmission as exc:
+            form_error = _("Your code was not submitted: %(reason)s.") % {"reason": exc}
+            if isinstance(source, bytes):
+                source = source.decode("utf-8", errors="replace")
+        else:
+            return redirect("submission", submission_id=submission.pk)
+    submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
+    latest = submissions[0] if submissions else None
+    return render(
+        request,
+        "submissions/code.html",
+        {
+            "course": enrollment.course,
+            "exercise": exercise,
+            "version": version,
+            "prompt_html": _render_markdown(version.display_prompt),
+            "source": source if source is not None else (latest.source if latest else version.data["starter"]),
+            "submissions": submissions,
+            "form_error": form_error,
+            "max_code_bytes": MAX_SOURCE_BYTES,
+        },
+    )
+
+
+def status_payload(submission: Submission, lang: str) -> dict:
+    report = submission.report or {}
+    checks = [
+        {
+            "name": check.get("name"),
+            "title": pick_language(check.get("title") or {}) or check.get("name"),
+            "passed": bool(check.get("passed")),
+            "score": check.get("score"),
+            "max_score": check.get("max_score"),
+            "feedback": pick_language(check.get("feedback") or {}),
+        }
+        for check in report.get("checks", [])
+    ]
+    return {
+        "id": submission.pk,
+        "status": submission.status,
+        "status_label": str(submission.get_status_display()),
+        "final": submission.is_final,
+        "score": submission.score,
+        "max_score": submission.max_score,
+        "charged": submission.charged,
+        "message": pick_language(report.get("message") or {}),
+        "checks": checks,
+        "stdout": report.get("stdout", ""),
+        "traceback": report.get("traceback", ""),
+        "duration_ms": report.get("duration_ms"),
+        "device": report.get("device"),
+    }
+
+
+@login_required
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = _get_submission_for_user(request, submission_id)
+    return render(
+        request,
+        "submissions/submission.html",
+        {
+            "submission": submission,
+            "course": submission.course,
+            "exercise": submission.exercise,
+            "initial": status_payload(submission, _lang()),
+            "poll_ms": settings.STATUS_POLL_MS,
+        },
+    )
+
+
+@login_required
+def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
+    submission = _get_submission_for_user(request, submission_id)
+    response = JsonResponse(status_payload(submission, _lang()))
+    response["Cache-Control"] = "no-store"
+    return response
