@@ -165,12 +165,13 @@ def sandbox_python() -> str:
 
 
 def _status(run: sandbox.SandboxRun, records: list[dict], problem: str) -> tuple[str, str]:
-    if any(r.get("fatal") == "memory_limit" for r in records):
-        return "memory_limit", ""
-    if run.output_exceeded or run.file_too_large:
-        return "output_limit", ""
+    fatal = next((r["fatal"] for r in records if r.get("fatal") in ("memory_limit", "output_limit")), None)
     if run.timed_out or run.cpu_exceeded:
         return "timeout", ""
+    if fatal:
+        return fatal, ""
+    if run.output_exceeded or run.file_too_large:
+        return "output_limit", ""
     if problem:
         return "error", problem
     if not any(r.get("done") for r in records):

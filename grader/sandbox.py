@@ -62,6 +62,7 @@ class SandboxRun:
     stdout_truncated: bool
     stderr_truncated: bool
     duration_ms: int
+    cpu_limit_ms: int = 0
 
     @property
     def file_too_large(self) -> bool:
@@ -69,7 +70,11 @@ class SandboxRun:
 
     @property
     def cpu_exceeded(self) -> bool:
-        return self.signal == signal.SIGXCPU
+        if self.signal == signal.SIGXCPU:
+            return True
+        # A process that ignores SIGXCPU meets the hard limit's SIGKILL a second
+        # later; CPU time never exceeds wall time, so a kill that early was not it.
+        return self.signal == signal.SIGKILL and self.duration_ms >= self.cpu_limit_ms
 
 
 def _bwrap_path() -> str | None:
@@ -146,7 +151,8 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
     command = [
         "prlimit",
         f"--as={limits.memory_mb * 1024 * 1024}",
-        f"--cpu={limits.cpu_seconds}",
+        # Soft limit first (SIGXCPU), the hard one a second later (SIGKILL).
+        f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
         f"--fsize={limits.file_size_mb * 1024 * 1024}",
         f"--nofile={limits.open_files}",
         "--core=0",
@@ -258,4 +264,5 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
         stdout_truncated=stdout.truncated,
         stderr_truncated=stderr.truncated,
         duration_ms=duration_ms,
+        cpu_limit_ms=limits.cpu_seconds * 1000,
     )

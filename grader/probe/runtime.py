@@ -7,6 +7,7 @@ compares what comes back with the reference. Only the standard library and
 PyTorch are imported, and nothing outside this file.
 """
 
+import errno
 import importlib.util
 import json
 import math
@@ -73,10 +74,15 @@ def _error_record(exc):
     }
 
 
-def _is_memory_error(exc, torch):
+def _fatal_status(exc):
+    """A resource limit, not a bug in the student's logic: ends the whole run."""
     if isinstance(exc, MemoryError):
-        return True
-    return isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)
+        return "memory_limit"
+    if isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc):
+        return "memory_limit"
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return "output_limit"  # CPython ignores SIGXFSZ, so the file-size limit shows up here
+    return None
 
 
 def main():
@@ -96,8 +102,9 @@ def main():
     try:
         module_spec.loader.exec_module(module)
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student error too
-        if _is_memory_error(exc, torch):
-            emit({"fatal": "memory_limit"})
+        fatal = _fatal_status(exc)
+        if fatal:
+            emit({"fatal": fatal})
             os._exit(3)
         emit({"import_error": _error_record(exc)})
         emit({"done": True})
@@ -116,8 +123,9 @@ def main():
             result = function(*args, **kwargs)
             record["value"] = _encode(result, torch)
         except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised inside the function
-            if _is_memory_error(exc, torch):
-                emit({"fatal": "memory_limit"})
+            fatal = _fatal_status(exc)
+            if fatal:
+                emit({"fatal": fatal})
                 os._exit(3)
             record["error"] = _error_record(exc)
         emit(record)

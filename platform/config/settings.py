@@ -99,6 +99,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = REPO_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the source folders, so no collectstatic is needed to run.
+WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

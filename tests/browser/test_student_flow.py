@@ -1,0 +1,94 @@
+"""A student's whole visit, in headless Chromium, against the live site and real workers."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SOLUTION, exercise
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser_page(settings, tmp_path, monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database calls are still plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The live server speaks plain HTTP.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STATUS_POLL_MS = 200
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(locale="pt-BR")
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
+            browser.close()
+
+
+def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, live_server, browser_page, alice, course):
+    from submissions.services import quiz_params
+
+    page = browser_page
+    page.goto(live_server.url + "/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-pass-123")
+    page.click("button.primary")
+    page.click("ol.lessons >> text=ChatGPT")
+
+    # The numeric question: this student's own logits and temperature.
+    params = quiz_params(exercise("softmax-probability"), alice.id)
+    page.click("text=Probabilidade com temperatura")
+    assert params["target"] in page.text_content(".prompt")
+    page.fill("#answer", f"{params['answer']:.3f}".replace(".", ","))
+    page.click("text=Responder")
+    assert "Correto" in page.text_content("#quiz-result")
+    assert "1 / 1" in page.text_content("#quiz-result")
+
+    page.go_back()
+    page.go_back()
+    page.click("text=Softmax com temperatura")
+    page.fill("#source", SOLUTION)
+
+    # Hold the grading queue so the page is seen waiting, then let it go.
+    app = grading_stack["app"]
+    app.control.cancel_consumer("cpu", destination=["grader@test"], reply=True)
+    try:
+        page.click("#submit-code")
+        page.wait_for_selector("#status")
+        page.evaluate(
+            """() => {
+                window.__sameDocument = true;
+                window.__seen = [document.querySelector('#status').textContent.trim()];
+                new MutationObserver(() => {
+                    const s = document.querySelector('#status').textContent.trim();
+                    if (window.__seen[window.__seen.length - 1] !== s) window.__seen.push(s);
+                }).observe(document.querySelector('#status'), {childList: true, characterData: true, subtree: true});
+            }"""
+        )
+        page.wait_for_timeout(600)
+        assert page.text_content("#status").strip() == "Na fila"
+    finally:
+        app.control.add_consumer("cpu", destination=["grader@test"], reply=True)
+
+    page.wait_for_function("document.querySelector('#status-card').dataset.final === 'true'", timeout=90_000)
+    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    assert page.evaluate("window.__seen") == ["Na fila", "Em execução", "Corrigido"]
+    assert page.text_content("#score").strip() == "10 / 10"
+    rows = page.locator("#checks tbody tr")
+    assert rows.count() == 5
+    assert "Estável com logits grandes" in page.text_content("#checks")
+    assert page.locator("#checks tr.bad").count() == 0

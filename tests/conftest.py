@@ -1,0 +1,164 @@
+"""Shared fixtures: the personas, the demo content, and the real services.
+
+Personas: alice and bob are students of the course, carla is its instructor,
+and dave teaches another course.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests import services
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "exercises"
+SOLUTION = (EXERCISES / "chatgpt/softmax-temperature/solution.py").read_text()
+# Forgets the max-shift and the temperature check: right on small logits only.
+NAIVE_SOFTMAX = """
+import torch
+
+def softmax(z, temperature=1.0, dim=-1):
+    e = torch.exp(z / temperature)
+    return e / e.sum(dim=dim, keepdim=True)
+"""
+
+
+@pytest.fixture(scope="session")
+def sandbox_ready():
+    from grader import sandbox
+
+    ok, reason = sandbox.check_available()
+    if not ok:
+        pytest.fail(f"these tests need the bubblewrap sandbox: {reason}", pytrace=False)
+
+
+@pytest.fixture
+def catalog(db):
+    from catalog.sync import sync_exercises
+
+    sync_exercises(EXERCISES)
+
+
+def _user(django_user_model, username: str):
+    return django_user_model.objects.create_user(username=username, password=f"{username}-pass-123")
+
+
+@pytest.fixture
+def course(catalog):
+    from catalog.models import Lesson
+    from courses.models import Course, CourseLesson
+
+    course = Course.objects.create(slug="nn", title={"pt": "Redes neurais", "en": "Neural networks"})
+    for index, lesson in enumerate(Lesson.objects.all()):
+        CourseLesson.objects.create(course=course, lesson=lesson, order=index)
+    return course
+
+
+@pytest.fixture
+def other_course(catalog):
+    from courses.models import Course
+
+    return Course.objects.create(slug="other", title={"pt": "Outro", "en": "Other"})
+
+
+def _enroll(course, user, role):
+    from courses.models import Enrollment
+
+    return Enrollment.objects.create(course=course, user=user, role=role)
+
+
+@pytest.fixture
+def alice(django_user_model, course):
+    user = _user(django_user_model, "alice")
+    _enroll(course, user, "student")
+    return user
+
+
+@pytest.fixture
+def bob(django_user_model, course):
+    user = _user(django_user_model, "bob")
+    _enroll(course, user, "student")
+    return user
+
+
+@pytest.fixture
+def carla(django_user_model, course):
+    user = _user(django_user_model, "carla")
+    _enroll(course, user, "instructor")
+    return user
+
+
+@pytest.fixture
+def dave(django_user_model, other_course):
+    user = _user(django_user_model, "dave")
+    _enroll(other_course, user, "instructor")
+    return user
+
+
+def enrollment_of(user, course):
+    from courses.models import Enrollment
+
+    return Enrollment.objects.get(user=user, course=course)
+
+
+def exercise(slug: str):
+    from catalog.models import Exercise
+
+    return Exercise.objects.select_related("current_version").get(slug=slug)
+
+
+# --- real services ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = services.RedisServer(port=services.free_port(), workdir=tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def grading_stack(django_db_setup, django_db_blocker, redis_server, sandbox_ready, tmp_path_factory):
+    """A grading worker (no database settings) and the results consumer (test database)."""
+    from django.db import connection
+
+    from config.celery import app
+
+    app.conf.broker_url = redis_server.url
+    logs = tmp_path_factory.mktemp("workers")
+    worker_env = services.python_env(
+        {"REDIS_URL": redis_server.url},
+        drop=("DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"),
+    )
+    results_env = services.python_env(
+        {
+            "REDIS_URL": redis_server.url,
+            "DATABASE_URL": services.database_url(connection.settings_dict),
+            "VAR_DIR": str(settings.VAR_DIR),
+        }
+    )
+    grader = services.start_worker("grader.worker", "cpu,gpu", "grader@test", worker_env, logs / "grader.log")
+    results = services.start_worker("config", "results", "results@test", results_env, logs / "results.log")
+    try:
+        services.wait_for_workers(app, ["grader@test", "results@test"])
+        yield {"grader": grader, "results": results, "app": app, "redis": redis_server, "logs": logs}
+    finally:
+        grader.stop()
+        results.stop()
+
+
+def wait_until_final(submission_id: int, timeout: float = 90):
+    from submissions.models import Submission
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        submission = Submission.objects.get(pk=submission_id)
+        if submission.is_final:
+            return submission
+        time.sleep(0.2)
+    raise TimeoutError(f"submission {submission_id} still {submission.status} after {timeout}s")

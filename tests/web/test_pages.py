@@ -1,0 +1,128 @@
+"""Pages and access rules, through Django's test client."""
+
+import pytest
+from django.urls import reverse
+
+from submissions.models import QuizAnswer, Submission
+from tests.conftest import SOLUTION, enrollment_of, exercise
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_login_page_is_in_portuguese_by_default(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert "Entrar" in response.content.decode()
+
+
+def test_language_switch_shows_english(client, alice, course):
+    login(client, alice)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("lesson", args=[course.slug, "chatgpt"])).content.decode()
+    assert "Softmax with temperature" in page
+    assert "Softmax com temperatura" not in page
+
+
+def test_anonymous_visitors_are_sent_to_login(client, course):
+    response = client.get(reverse("course", args=[course.slug]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_student_sees_the_lesson_and_its_exercises(client, alice, course):
+    page = login(client, alice).get(reverse("lesson", args=[course.slug, "chatgpt"])).content.decode()
+    assert "Softmax com temperatura" in page and "Probabilidade com temperatura" in page
+
+
+def test_outsiders_get_404_for_a_course(client, dave, course):
+    assert login(client, dave).get(reverse("course", args=[course.slug])).status_code == 404
+
+
+def test_code_page_shows_the_starter_but_never_the_solution(client, alice, course):
+    page = login(client, alice).get(reverse("exercise", args=[course.slug, "softmax-temperature"])).content.decode()
+    assert "torch.zeros_like(z)" in page
+    assert "amax" not in page and "make_cases" not in page
+
+
+def test_quiz_answer_is_graded_in_the_request(client, alice, course):
+    from submissions.services import quiz_params
+
+    params = quiz_params(exercise("softmax-probability"), alice.id)
+    url = reverse("exercise", args=[course.slug, "softmax-probability"])
+    login(client, alice)
+    page = client.get(url).content.decode()
+    assert f"T = {str(params['temperature']).replace('.', ',')}" in page
+    client.post(url, {"answer": f"{params['answer']:.3f}".replace(".", ",")})
+    answer = QuizAnswer.objects.get(student=alice)
+    assert answer.correct and answer.score == 1
+    assert answer.params["answer"] == pytest.approx(params["answer"])
+    assert "Correto" in client.get(url).content.decode()
+
+
+def test_malformed_quiz_answer_is_explained_and_not_saved(client, alice, course):
+    url = reverse("exercise", args=[course.slug, "softmax-probability"])
+    response = login(client, alice).post(url, {"answer": "meio"})
+    assert response.status_code == 200
+    assert "Não foi possível ler" in response.content.decode()
+    assert QuizAnswer.objects.count() == 0
+
+
+def test_single_choice_unknown_option_is_not_saved(client, alice, course):
+    url = reverse("exercise", args=[course.slug, "gpt-meaning"])
+    response = login(client, alice).post(url, {"answer": "<script>"})
+    assert "Escolha uma das opções" in response.content.decode()
+    assert QuizAnswer.objects.count() == 0
+
+
+def test_submitting_code_saves_it_queued_and_publishes_after_commit(
+    client, alice, course, django_capture_on_commit_callbacks
+):
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = login(client, alice).post(url, {"source": SOLUTION})
+    submission = Submission.objects.get(student=alice)
+    assert response.status_code == 302 and response["Location"] == reverse("submission", args=[submission.pk])
+    assert submission.status == "queued" and submission.queue == "cpu" and submission.max_score == 10
+    assert len(callbacks) == 1  # the task is sent only once the row is committed
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [("x = 1\n" * 20000, "mais de 64 KiB"), ("   \n", "está vazio")],
+)
+def test_bad_code_is_refused_with_a_reason_and_nothing_saved(client, alice, course, source, reason):
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    response = login(client, alice).post(url, {"source": source})
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_uploaded_non_utf8_file_is_refused(client, alice, course):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    upload = SimpleUploadedFile("s.py", b"x = '\xff'\n")
+    response = login(client, alice).post(url, {"file": upload})
+    assert "não é texto UTF-8" in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def _submission(user, course):
+    from submissions import services
+
+    return services.submit_code(enrollment_of(user, course), exercise("softmax-temperature"), SOLUTION)
+
+
+def test_status_json_for_the_author_and_the_instructor_only(client, alice, bob, carla, dave, course):
+    submission = _submission(alice, course)
+    url = reverse("submission_status", args=[submission.pk])
+    data = login(client, alice).get(url).json()
+    assert data["status"] == "queued" and data["final"] is False and data["status_label"] == "Na fila"
+    assert login(client, carla).get(url).status_code == 200
+    assert login(client, bob).get(url).status_code == 404
+    assert login(client, dave).get(url).status_code == 404

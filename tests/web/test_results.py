@@ -1,0 +1,72 @@
+"""Recording results from workers: idempotent, validated, never beyond max_score."""
+
+import pytest
+
+from submissions import services
+from submissions.models import Submission
+from tests.conftest import SOLUTION, enrollment_of, exercise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submission(alice, course):
+    return services.submit_code(enrollment_of(alice, course), exercise("softmax-temperature"), SOLUTION)
+
+
+def report(submission, **overrides):
+    base = {
+        "status": "graded",
+        "score": 7.0,
+        "max_score": 10.0,
+        "charged": True,
+        "content_hash": submission.version.content_hash,
+        "checks": [{"name": "x", "passed": True, "score": 7, "max_score": 7, "feedback": {"pt": "ok", "en": "ok"}}],
+    }
+    return {**base, **overrides}
+
+
+def test_running_then_graded(submission):
+    assert services.mark_running(submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == "running" and submission.started_at
+    assert services.record_result(submission.pk, report(submission))
+    submission.refresh_from_db()
+    assert (submission.status, submission.score, submission.charged) == ("graded", 7.0, True)
+
+
+def test_recording_a_result_twice_changes_nothing(submission):
+    services.record_result(submission.pk, report(submission))
+    assert not services.record_result(submission.pk, report(submission, score=10.0))
+    submission.refresh_from_db()
+    assert submission.score == 7.0
+
+
+def test_a_late_running_message_does_not_reopen_a_graded_submission(submission):
+    services.record_result(submission.pk, report(submission))
+    assert not services.mark_running(submission.pk)
+    assert Submission.objects.get(pk=submission.pk).status == "graded"
+
+
+def test_a_score_above_the_maximum_is_capped(submission):
+    services.record_result(submission.pk, report(submission, score=1e9))
+    assert Submission.objects.get(pk=submission.pk).score == 10.0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"status": "pwned"}, {"score": "10"}, {"score": float("nan")}, {"content_hash": "0" * 64}],
+)
+def test_malformed_reports_become_uncharged_infrastructure_errors(submission, bad):
+    services.record_result(submission.pk, report(submission, **bad))
+    submission.refresh_from_db()
+    assert (submission.status, submission.score, submission.charged) == ("sandbox_error", 0.0, False)
+
+
+def test_sandbox_errors_are_not_charged(submission):
+    services.record_result(submission.pk, report(submission, status="sandbox_error", score=0, charged=False))
+    assert Submission.objects.get(pk=submission.pk).charged is False
+
+
+def test_result_for_an_unknown_submission_is_dropped(db):
+    assert services.record_result(999_999, {"status": "graded", "score": 1}) is False
