@@ -1,6 +1,7 @@
 """The grading engine end to end in the real bubblewrap sandbox (no Celery)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -191,6 +192,22 @@ def test_cli_prints_one_json_report(tmp_path):
     assert {"status", "score", "max_score", "checks", "duration_ms"} <= set(report)
     assert report["score"] == 7 and report["max_score"] == 10
     assert {"name", "passed", "score", "max_score", "feedback"} <= set(report["checks"][0])
+
+
+def test_cli_accepts_an_exercise_folder(tmp_path):
+    submission = tmp_path / "mine.py"
+    submission.write_text(SOLUTION)
+    folder = EXERCISES / "chatgpt" / "softmax-temperature"
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(folder), str(submission), "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["score"] == 10
 
 
 def test_cli_explains_an_unknown_exercise(tmp_path):
