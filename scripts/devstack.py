@@ -11,6 +11,7 @@ Ctrl-C stops everything this script started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -26,7 +27,9 @@ PYTHON = sys.executable
 
 
 def log(message: str) -> None:
-    print(f"[run] {message}", flush=True)
+    # Never let a closed terminal or pipe (Ctrl-C also ends `| tee`) stop the clean-up.
+    with contextlib.suppress(OSError):
+        print(f"[run] {message}", flush=True)
 
 
 def free_port() -> int:
@@ -66,6 +69,8 @@ def start(name: str, argv: list[str], env: dict[str, str], children: list) -> su
 
 
 def stop_all(children: list) -> None:
+    # A second Ctrl-C must not interrupt the clean-up half way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name, process in reversed(children):
         if process.poll() is None:
             log(f"stopping {name}")
@@ -94,6 +99,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     try:
         if not env.get("REDIS_URL"):
             binary = redis_binary()
