@@ -60,7 +60,7 @@ def test_ignoring_the_temperature_fails_the_temperature_checks(softmax_exercise)
     assert scores(report) == {
         "matches_softmax": 3,
         "temperature": 0,
-        "stable": 2,  # its low-temperature case is near one-hot either way
+        "stable": 2,
         "any_dim": 2,
         "rejects_bad_temperature": 1,
     }
