@@ -44,6 +44,17 @@ class Limits:
     file_size_mb: int = 16
     open_files: int = 256
     output_kb: int = 64
+    # Effective when the worker is not root: the kernel exempts uid 0 from RLIMIT_NPROC.
+    max_processes: int = 64
+
+    def as_rlimits(self) -> dict[str, int]:
+        return {
+            "cpu_seconds": self.cpu_seconds,
+            "memory_mb": self.memory_mb,
+            "file_size_mb": self.file_size_mb,
+            "open_files": self.open_files,
+            "max_processes": self.max_processes,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Limits:
@@ -101,7 +112,7 @@ def check_available() -> tuple[bool, str]:
     return True, "ok"
 
 
-def _python_roots() -> list[str]:
+def python_roots() -> list[str]:
     """The folders the sandboxed interpreter needs: the venv and the base install."""
     roots = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
     exe_dir = os.path.dirname(os.path.realpath(sys.executable))
@@ -137,9 +148,14 @@ def _base_args() -> list[str]:
     return args
 
 
+def gpu_devices() -> list[str]:
+    """The NVIDIA device nodes, given only to jobs of the gpu queue."""
+    return sorted(path for path in glob.glob("/dev/nvidia*") if not os.path.isdir(path))
+
+
 def _gpu_args() -> list[str]:
     args: list[str] = []
-    for device in sorted(glob.glob("/dev/nvidia*")):
+    for device in gpu_devices():
         args += ["--dev-bind", device, device]
     return args
 
@@ -155,12 +171,13 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
         f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
         f"--fsize={limits.file_size_mb * 1024 * 1024}",
         f"--nofile={limits.open_files}",
+        f"--nproc={limits.max_processes}",
         "--core=0",
         "--",
         bwrap,
         *_base_args(),
     ]
-    for root in _python_roots():
+    for root in python_roots():
         command += ["--ro-bind", root, root]
     command += ["--bind", str(workdir), SANDBOX_DIR, "--chdir", SANDBOX_DIR]
     if gpu:
@@ -182,7 +199,7 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
     return command
 
 
-class _CappedReader(threading.Thread):
+class CappedReader(threading.Thread):
     def __init__(self, stream, keep: int, on_overflow):
         super().__init__(daemon=True)
         self.stream = stream
@@ -232,7 +249,7 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
         kill()
 
     keep = limits.output_kb * 1024
-    readers = [_CappedReader(process.stdout, keep, on_overflow), _CappedReader(process.stderr, keep, on_overflow)]
+    readers = [CappedReader(process.stdout, keep, on_overflow), CappedReader(process.stderr, keep, on_overflow)]
     for reader in readers:
         reader.start()
     timed_out = False
@@ -248,17 +265,29 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
     # killing the group again covers anything that escaped to our session.
     kill()
     duration_ms = int((time.monotonic() - started) * 1000)
-    code = process.returncode
+    stdout, stderr = readers
+    return make_run(process.returncode, timed_out, overflow.is_set(), stdout, stderr, duration_ms, limits)
+
+
+def make_run(
+    code: int,
+    timed_out: bool,
+    output_exceeded: bool,
+    stdout: CappedReader,
+    stderr: CappedReader,
+    duration_ms: int,
+    limits: Limits,
+) -> SandboxRun:
+    """One result shape for the cold (bwrap) and warm (fork server) paths."""
     exit_code, sig = (None, -code) if code < 0 else (code, None)
-    # bwrap reports a child killed by a signal as exit status 128+N.
+    # bwrap, and the warm path likewise, report a child killed by a signal as exit status 128+N.
     if exit_code is not None and exit_code > 128 and not timed_out:
         sig = exit_code - 128
-    stdout, stderr = readers
     return SandboxRun(
         exit_code=exit_code,
         signal=sig,
         timed_out=timed_out,
-        output_exceeded=overflow.is_set(),
+        output_exceeded=output_exceeded,
         stdout=stdout.data.decode("utf-8", errors="replace"),
         stderr=stderr.data.decode("utf-8", errors="replace"),
         stdout_truncated=stdout.truncated,

@@ -7,7 +7,8 @@ the report goes back as a message that the site's results consumer records.
     celery -A grader.worker worker -Q cpu --concurrency 1
 
 Settings come from the environment: REDIS_URL (or CELERY_BROKER_URL),
-GRADER_EXERCISES_DIR.
+GRADER_EXERCISES_DIR, GRADER_WARM_START (default on: fork each sandbox from a
+parent that imported PyTorch once; 0 starts a fresh bwrap sandbox per job).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_process_shutdown
 
 from grader import content, engine
 
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 # after this many seconds, so a shorter value would grade a long task twice.
 VISIBILITY_TIMEOUT = 2 * 60 * 60
 TASK_TIME_LIMIT = 30 * 60
+
+
+def warm_start_enabled() -> bool:
+    return os.environ.get("GRADER_WARM_START", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def broker_url() -> str:
@@ -45,6 +51,21 @@ app.conf.update(
     task_default_queue="cpu",
     worker_hijack_root_logger=False,
 )
+
+
+@worker_process_init.connect
+def _start_fork_server(**kwargs) -> None:
+    """Pay PyTorch's import once per worker process, before the first submission arrives."""
+    if warm_start_enabled():
+        try:
+            engine.fork_server().start()
+        except Exception:  # noqa: BLE001 - the cold path still grades; say why loudly
+            log.exception("warm start unavailable in this worker; grading on the cold path")
+
+
+@worker_process_shutdown.connect
+def _stop_fork_server(**kwargs) -> None:
+    engine.fork_server().stop()
 
 
 def report_started(submission_id: int) -> None:
@@ -72,7 +93,7 @@ def grade_payload(payload: dict) -> dict:
             },
         )
         return report
-    return engine.grade(exercise, payload["source"])
+    return engine.grade(exercise, payload["source"], warm=warm_start_enabled())
 
 
 @app.task(name="grader.grade_submission", bind=True, acks_late=True)

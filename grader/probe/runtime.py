@@ -15,7 +15,8 @@ import os
 import sys
 import traceback
 
-WORKDIR = os.path.dirname(os.path.abspath(__file__))
+# The same path on the cold path (bwrap) and the warm one (fork server).
+WORKDIR = "/sandbox"
 SUBMISSION = os.path.join(WORKDIR, "submission.py")
 MAX_ELEMENTS = 1_000_000
 

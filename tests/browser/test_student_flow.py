@@ -61,7 +61,9 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
     page.go_back()
     page.go_back()
     page.click("text=Softmax com temperatura")
-    page.fill("#source", SOLUTION)
+    # Warm grading takes tens of milliseconds; a second of sleep at import
+    # keeps the submission "running" long enough for the page to show it.
+    page.fill("#source", "import time\ntime.sleep(1.5)\n" + SOLUTION)
 
     # Hold the grading queue so the page is seen waiting, then let it go.
     app = grading_stack["app"]
