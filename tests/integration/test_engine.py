@@ -18,8 +18,24 @@ def softmax_exercise():
     return content.find_exercise("softmax-temperature", EXERCISES)
 
 
+@pytest.fixture(params=["cold", "warm"])
+def path(request):
+    """Every test here runs on both paths: a fresh bwrap sandbox, and a fork from the warm server."""
+    return request.param
+
+
 def grade(exercise, source, **kwargs):
-    return engine.grade(exercise, source, **kwargs)
+    return engine.grade(exercise, source, warm=_PATH["warm"], **kwargs)
+
+
+_PATH = {"warm": False}
+
+
+@pytest.fixture(autouse=True)
+def _use_path(path):
+    _PATH["warm"] = path == "warm"
+    yield
+    _PATH["warm"] = False
 
 
 def scores(report):
@@ -163,8 +179,16 @@ def test_non_utf8_code_is_refused_with_a_clear_message(softmax_exercise):
     assert "UTF-8" in report["message"]["en"]
 
 
-def test_no_sandbox_means_no_run_and_no_charge(softmax_exercise, monkeypatch, tmp_path):
+def test_no_sandbox_means_no_run_and_no_charge(softmax_exercise, monkeypatch, tmp_path, path):
+    from grader.forkserver import ForkServer, ForkServerError
+
+    def cannot_isolate(self, timeout=60):
+        raise ForkServerError("user namespaces are disabled")
+
     marker = tmp_path / "ran"
+    # No warm sandbox (the one seam replaced here) and no bwrap: nothing may run.
+    engine.fork_server().stop()
+    monkeypatch.setattr(ForkServer, "start", cannot_isolate)
     monkeypatch.setenv("GRADER_BWRAP", "/nonexistent/bwrap")
     sandbox.check_available.cache_clear()
     try:
@@ -175,6 +199,16 @@ def test_no_sandbox_means_no_run_and_no_charge(softmax_exercise, monkeypatch, tm
     assert report["charged"] is False
     assert report["score"] == 0
     assert not marker.exists()
+
+
+def test_a_job_the_warm_server_cannot_isolate_is_a_sandbox_error(tmp_path):
+    from grader import sandbox as sandbox_module
+
+    with pytest.raises(sandbox_module.SandboxUnavailable, match="could not isolate"):
+        engine.fork_server().run(tmp_path / "missing", [], sandbox_module.Limits())
+    # The server survives and takes the next job.
+    report = engine.grade(content.find_exercise("softmax-temperature", EXERCISES), SOLUTION, warm=True)
+    assert report["score"] == 10
 
 
 def test_cli_prints_one_json_report(tmp_path):
@@ -227,3 +261,12 @@ def test_huge_file_is_an_output_limit(softmax_exercise):
     report = grade(softmax_exercise, "open('big', 'wb').write(b'x' * (200 * 1024 * 1024))\n")
     assert report["status"] == "output_limit"
     assert report["score"] == 0
+
+
+def test_warm_and_cold_paths_give_the_same_report(softmax_exercise):
+    for source in (SOLUTION, NAIVE_SOFTMAX, "import torch\ndef softmax(z:\n"):
+        cold = engine.grade(softmax_exercise, source, seed=42, warm=False)
+        warm = engine.grade(softmax_exercise, source, seed=42, warm=True)
+        for report in (cold, warm):
+            report.pop("duration_ms")
+        assert warm == cold
