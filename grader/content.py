@@ -28,12 +28,15 @@ HIDDEN_FILES = ("solution.py", "checks.py")
 MAX_SOURCE_BYTES = 64 * 1024
 
 DEFAULT_LIMITS = {
-    "cpu_seconds": 10,
-    "wall_seconds": 20,
+    "cpu_seconds": 10,  # per process: each runner the probe starts gets its own
+    "wall_seconds": 20,  # the whole sandbox
+    "case_seconds": 5,  # one call of the student's function
     "memory_mb": 1536,
+    "max_processes": 64,
     "file_size_mb": 16,
     "open_files": 256,
-    "output_kb": 64,
+    "output_kb": 64,  # stdout and stderr kept for the report
+    "result_mb": 16,  # data the probe may send back
 }
 
 

@@ -143,10 +143,13 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
 
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        (workdir / "out").mkdir()
         (workdir / "submission.py").write_text(text, encoding="utf-8")
         shutil.copyfile(PROBE_RUNTIME, workdir / "_probe.py")
-        probe_input = {"cases": [{k: codec.encode(v) for k, v in c.items() if k != "check"} for c in cases]}
+        probe_input = {
+            "case_seconds": exercise.limits.get("case_seconds", 5),
+            "cpu_seconds": exercise.limits.get("cpu_seconds", 10),
+            "cases": [{k: codec.encode(v) for k, v in c.items() if k != "check"} for c in cases],
+        }
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
         limits = sandbox.Limits.from_dict(exercise.limits)
         argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]
@@ -156,18 +159,11 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
             report = _report(exercise, "sandbox_error", _message("sandbox_error", str(exc)))
             report["checks"] = _score_checks(exercise, checks_module, {}, {})
             return report
-        try:
-            raw = codec.read_bounded(workdir / "out" / "results.jsonl", RESULTS_MAX_BYTES) or b""
-            records = codec.parse_results(raw)
-        except codec.InvalidOutput as exc:
-            records = []
-            run_problem = str(exc)
-        else:
-            run_problem = ""
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    records = codec.parse_results(run.results)
 
-    status, detail = _status(run, records, run_problem)
+    status, detail = _status(run, records)
     outcomes = _outcomes(records)
     reference = exercise.load_solution()
     report = _report(exercise, status, _message(status, detail) if status != "graded" else {})
@@ -193,19 +189,25 @@ def sandbox_python() -> str:
     return sys.executable
 
 
-def _status(run: sandbox.SandboxRun, records: list[dict], problem: str) -> tuple[str, str]:
-    fatal = next((r["fatal"] for r in records if r.get("fatal") in ("memory_limit", "output_limit")), None)
+# When several limits were hit, the report names the first of these.
+_LIMIT_ORDER = ("timeout", "memory_limit", "output_limit")
+
+
+def _status(run: sandbox.SandboxRun, records: list[dict]) -> tuple[str, str]:
+    """The run's status. Checks keep their own scores whatever it is."""
     if run.timed_out or run.cpu_exceeded:
         return "timeout", ""
-    if fatal:
-        return fatal, ""
-    if run.output_exceeded or run.file_too_large:
+    if run.output_exceeded or run.file_too_large or run.results_exceeded:
         return "output_limit", ""
-    if problem:
-        return "error", problem
+    hit = {str(r.get("fatal") or r.get("limit") or r.get("died")) for r in records} & set(_LIMIT_ORDER)
+    for limit in _LIMIT_ORDER:
+        if limit in hit:
+            return limit, ""
+    if any(r.get("fatal") == "crashed" or "died" in r for r in records):
+        return "error", ""
     if not any(r.get("done") for r in records):
-        if run.signal == 9 or run.exit_code == 137:
-            # Killed with no deadline passed: the address-space limit or the kernel.
+        if run.signal == 9:
+            # Killed with no deadline passed: the memory limit or the kernel.
             return "memory_limit", ""
         return "error", f"(exit {run.exit_code if run.exit_code is not None else 'signal ' + str(run.signal)})"
     return "graded", ""
@@ -219,6 +221,10 @@ def _outcomes(records: list[dict]) -> dict[int, Outcome]:
             continue  # the first record of a case counts; later ones cannot overwrite it
         if "missing" in record:
             outcomes[case_id] = Outcome(missing=str(record["missing"])[:100])
+        elif "limit" in record or "died" in record:
+            outcomes[case_id] = Outcome(died=str(record.get("limit") or record.get("died"))[:40])
+        elif "invalid" in record:
+            outcomes[case_id] = Outcome(invalid=str(record["invalid"])[:200])
         elif "error" in record and isinstance(record["error"], dict):
             error = record["error"]
             names = [str(n)[:100] for n in error.get("type", [])][:20] if isinstance(error.get("type"), list) else []

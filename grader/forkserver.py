@@ -10,8 +10,8 @@ the probe in-process, and exits. No two submissions share a process or a
 writable file.
 
 Protocol (one AF_UNIX SOCK_SEQPACKET connection, one job at a time):
-client -> server: JSON {"workdir", "limits", "gpu", "devices", "read_only"} with
-three file descriptors: stdout, stderr, and a "ready" pipe;
+client -> server: JSON {"workdir", "limits", "devices", "read_only"} with four
+file descriptors: stdout, stderr, a "ready" pipe and the results channel;
 server -> client: {"pid": N} once forked, then {"status": waitstatus} when done.
 The child writes one byte to "ready" once it is isolated and closes it before
 running student code, so a child that never got isolated is a sandbox error,
@@ -36,6 +36,7 @@ import traceback
 from grader import sandbox
 
 READY = b"R"
+RESULTS_FD = 4
 MAX_FD = 4096
 
 
@@ -47,15 +48,16 @@ def _child(job: dict, fds: list[int], new_root: str) -> None:
     from grader import isolation
     from grader.probe import runtime
 
-    out, err, ready = fds
+    out, err, ready, results = fds
     try:
         os.setsid()
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out, 1)
         os.dup2(err, 2)
-        os.dup2(ready, 3)
-        os.closerange(4, MAX_FD)  # the server's socket among them
+        os.dup2(ready, 3)  # over the server's socket
+        os.dup2(results, RESULTS_FD)
+        os.closerange(RESULTS_FD + 1, MAX_FD)
         layout = isolation.Layout(
             new_root=new_root, workdir=job["workdir"], read_only=job["read_only"], devices=job["devices"]
         )
@@ -73,7 +75,7 @@ def _child(job: dict, fds: list[int], new_root: str) -> None:
     code = 0
     if job.get("kind") != "selftest":
         try:
-            runtime.main()
+            runtime.main(RESULTS_FD)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:  # noqa: BLE001 - a crash of the probe itself
@@ -97,7 +99,7 @@ def serve(fd: int) -> None:
     conn.send(json.dumps({"ready": True}).encode())
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(conn, 65536, 3)
+            message, fds, _, _ = socket.recv_fds(conn, 65536, 4)
         except (ConnectionError, OSError):
             break
         if not message:
@@ -207,14 +209,16 @@ class ForkServer:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         ready_r, ready_w = os.pipe()
+        results_r, results_w = os.pipe()
         started = time.monotonic()
         try:
-            socket.send_fds(self.conn, [json.dumps(job).encode()], [out_w, err_w, ready_w])
+            socket.send_fds(self.conn, [json.dumps(job).encode()], [out_w, err_w, ready_w, results_w])
         finally:
-            for fd in (out_w, err_w, ready_w):
+            for fd in (out_w, err_w, ready_w, results_w):
                 os.close(fd)
         pid = None
         overflow = threading.Event()
+        results_overflow = threading.Event()
 
         def kill() -> None:
             if pid:
@@ -225,10 +229,17 @@ class ForkServer:
             overflow.set()
             kill()
 
+        def on_results_overflow() -> None:
+            results_overflow.set()
+            kill()
+
         keep = limits.output_kb * 1024
         stdout = sandbox.CappedReader(os.fdopen(out_r, "rb", buffering=0), keep, on_overflow)
         stderr = sandbox.CappedReader(os.fdopen(err_r, "rb", buffering=0), keep, on_overflow)
-        for reader in (stdout, stderr):
+        results = sandbox.CappedReader(
+            os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1
+        )
+        for reader in (stdout, stderr, results):
             reader.start()
         try:
             self.conn.settimeout(10)
@@ -249,7 +260,7 @@ class ForkServer:
             if not isinstance(reply, dict) or "status" not in reply:
                 raise ForkServerError("fork server died during a job")
         finally:
-            for reader in (stdout, stderr):
+            for reader in (stdout, stderr, results):
                 reader.join(timeout=5)
         readable, _, _ = select.select([ready_r], [], [], 0)
         isolated = bool(readable) and os.read(ready_r, 1) == READY
@@ -266,6 +277,8 @@ class ForkServer:
             stderr,
             int((time.monotonic() - started) * 1000),
             limits,
+            results,
+            results_overflow,
         )
 
 

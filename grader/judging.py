@@ -21,7 +21,8 @@ class Outcome:
     error: dict | None = None  # {"type": [names in MRO], "message", "traceback"}
     missing: str | None = None  # the function did not exist
     invalid: str | None = None  # the returned data failed validation
-    absent: bool = False  # no record at all: the process died before this case
+    died: str | None = None  # this call hit a limit or ended its process: timeout, memory_limit, signal 11...
+    absent: bool = False  # no record at all: the sandbox ended before this case
 
     @property
     def raised(self) -> bool:
@@ -49,6 +50,8 @@ def problem_with(outcome: Outcome) -> Verdict | None:
             "O programa terminou antes deste teste (saída antecipada ou falha).",
             "The program ended before this test ran (early exit or crash).",
         )
+    if outcome.died:
+        return _died(outcome.died)
     if outcome.missing:
         return fail(
             f"A função `{outcome.missing}` não foi encontrada no seu código.",
@@ -61,6 +64,19 @@ def problem_with(outcome: Outcome) -> Verdict | None:
     if outcome.invalid:
         return fail(f"Valor devolvido inválido: {outcome.invalid}", f"Invalid return value: {outcome.invalid}")
     return None
+
+
+def _died(how: str) -> Verdict:
+    if how == "timeout":
+        return fail("Tempo esgotado neste teste (laço infinito?).", "Time ran out in this test (an endless loop?).")
+    if how == "memory_limit":
+        return fail("Limite de memória excedido neste teste.", "Memory limit exceeded in this test.")
+    if how == "output_limit":
+        return fail("Saída ou arquivo grande demais neste teste.", "Too much output or too large a file in this test.")
+    return fail(
+        f"Seu código encerrou o processo durante este teste ({how}).",
+        f"Your code ended its process during this test ({how}).",
+    )
 
 
 def expect_tensor_close(
@@ -96,7 +112,7 @@ def expect_tensor_close(
 
 
 def expect_raises(outcome: Outcome, exception_name: str) -> Verdict:
-    if outcome.absent or outcome.missing:
+    if outcome.absent or outcome.missing or outcome.died or outcome.invalid:
         return problem_with(outcome)  # type: ignore[return-value]
     if outcome.error is None:
         return fail(

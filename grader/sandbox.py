@@ -44,6 +44,7 @@ class Limits:
     file_size_mb: int = 16
     open_files: int = 256
     output_kb: int = 64
+    result_mb: int = 16
     # Effective when the worker is not root: the kernel exempts uid 0 from RLIMIT_NPROC.
     max_processes: int = 64
 
@@ -74,6 +75,8 @@ class SandboxRun:
     stderr_truncated: bool
     duration_ms: int
     cpu_limit_ms: int = 0
+    results: bytes = b""
+    results_exceeded: bool = False
 
     @property
     def file_too_large(self) -> bool:
@@ -161,6 +164,7 @@ def _gpu_args() -> list[str]:
 
 
 def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> list[str]:
+    """The prlimit + bwrap command line; the sandboxed process is PID 1 of its namespace."""
     bwrap = _bwrap_path()
     if not bwrap:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
@@ -176,6 +180,9 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
         "--",
         bwrap,
         *_base_args(),
+        # No reaper: the probe's supervisor is PID 1 itself, which no process
+        # inside the namespace can signal.
+        "--as-pid-1",
     ]
     for root in python_roots():
         command += ["--ro-bind", root, root]
@@ -200,11 +207,11 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
 
 
 class CappedReader(threading.Thread):
-    def __init__(self, stream, keep: int, on_overflow):
+    def __init__(self, stream, keep: int, on_overflow, kill_factor: int = OUTPUT_KILL_FACTOR):
         super().__init__(daemon=True)
         self.stream = stream
         self.keep = keep
-        self.kill_at = keep * OUTPUT_KILL_FACTOR
+        self.kill_at = keep * kill_factor
         self.on_overflow = on_overflow
         self.data = bytearray()
         self.total = 0
@@ -224,21 +231,31 @@ class CappedReader(threading.Thread):
 
 
 def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> SandboxRun:
-    """Run argv in a fresh sandbox rooted at workdir; the whole tree dies at the deadline."""
+    """Run argv in a fresh sandbox rooted at workdir; the whole tree dies at the deadline.
+
+    The number of a pipe's write end is appended to argv: the results channel,
+    read here into `SandboxRun.results` (capped at limits.result_mb).
+    """
     ok, reason = check_available()
     if not ok:
         raise SandboxUnavailable(reason)
-    command = build_command(workdir, argv, limits, gpu)
+    results_r, results_w = os.pipe()
+    command = build_command(workdir, [*argv, str(results_w)], limits, gpu)
     started = time.monotonic()
     overflow = threading.Event()
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={},
-        start_new_session=True,
-    )
+    results_overflow = threading.Event()
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={},
+            start_new_session=True,
+            pass_fds=[results_w],
+        )
+    finally:
+        os.close(results_w)
 
     def kill() -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -248,9 +265,14 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
         overflow.set()
         kill()
 
+    def on_results_overflow() -> None:
+        results_overflow.set()
+        kill()
+
     keep = limits.output_kb * 1024
+    results = CappedReader(os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1)
     readers = [CappedReader(process.stdout, keep, on_overflow), CappedReader(process.stderr, keep, on_overflow)]
-    for reader in readers:
+    for reader in [*readers, results]:
         reader.start()
     timed_out = False
     try:
@@ -259,14 +281,16 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
         timed_out = True
         kill()
         process.wait()
-    for reader in readers:
+    for reader in [*readers, results]:
         reader.join(timeout=5)
     # bwrap --die-with-parent and the PID namespace take everything inside with it;
     # killing the group again covers anything that escaped to our session.
     kill()
     duration_ms = int((time.monotonic() - started) * 1000)
     stdout, stderr = readers
-    return make_run(process.returncode, timed_out, overflow.is_set(), stdout, stderr, duration_ms, limits)
+    return make_run(
+        process.returncode, timed_out, overflow.is_set(), stdout, stderr, duration_ms, limits, results, results_overflow
+    )
 
 
 def make_run(
@@ -277,6 +301,8 @@ def make_run(
     stderr: CappedReader,
     duration_ms: int,
     limits: Limits,
+    results: CappedReader,
+    results_overflow: threading.Event,
 ) -> SandboxRun:
     """One result shape for the cold (bwrap) and warm (fork server) paths."""
     exit_code, sig = (None, -code) if code < 0 else (code, None)
@@ -294,4 +320,6 @@ def make_run(
         stderr_truncated=stderr.truncated,
         duration_ms=duration_ms,
         cpu_limit_ms=limits.cpu_seconds * 1000,
+        results=bytes(results.data),
+        results_exceeded=results_overflow.is_set(),
     )

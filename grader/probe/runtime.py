@@ -1,24 +1,39 @@
 """The probe: runs INSIDE the sandbox, beside the student's code.
 
-It loads `submission.py`, calls the functions named by each case in
-`cases.json` on the inputs given there, and writes one JSON line per case to
-`out/results.jsonl`. It knows nothing of expected values: the judge, outside,
-compares what comes back with the reference. Only the standard library and
-PyTorch are imported, and nothing outside this file.
+Two processes. The supervisor (PID 1 of the sandbox's PID namespace, so no
+process inside can signal it) never runs student code: it forks a runner,
+watches it, and forwards what it reports, one JSON line per case, to the
+results channel, a pipe whose other end is outside the sandbox. The runner
+imports `submission.py`, calls the function each case of `cases.json` names,
+and writes each outcome to a pipe read only by the supervisor; it never holds
+the results channel. If a case hangs past its budget, or the runner dies, the
+supervisor records that for this case alone and starts a fresh runner at the
+next case, so a bad case costs only its own check.
+
+The probe knows nothing of expected values: the judge, outside, compares what
+comes back with the reference. Only the standard library and PyTorch are
+imported here.
 """
 
+import contextlib
+import ctypes
 import errno
 import importlib.util
 import json
 import math
 import os
+import select
+import signal
 import sys
+import time
 import traceback
 
 # The same path on the cold path (bwrap) and the warm one (fork server).
 WORKDIR = "/sandbox"
 SUBMISSION = os.path.join(WORKDIR, "submission.py")
 MAX_ELEMENTS = 1_000_000
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+PR_SET_DUMPABLE = 4
 
 
 def _decode(value, torch):
@@ -75,8 +90,8 @@ def _error_record(exc):
     }
 
 
-def _fatal_status(exc):
-    """A resource limit, not a bug in the student's logic: ends the whole run."""
+def _limit_hit(exc):
+    """A resource limit, not a bug in the student's logic."""
     if isinstance(exc, MemoryError):
         return "memory_limit"
     if isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc):
@@ -86,14 +101,12 @@ def _fatal_status(exc):
     return None
 
 
-def main():
-    with open(os.path.join(WORKDIR, "cases.json"), encoding="utf-8") as fh:
-        spec = json.load(fh)
-    out = open(os.path.join(WORKDIR, "out", "results.jsonl"), "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+# --- runner: the only process that runs student code ------------------------------
 
-    def emit(record):
-        out.write(json.dumps(record, allow_nan=False) + "\n")
-        out.flush()
+
+def _runner(cases, start, channel):
+    def send(record):
+        os.write(channel, (json.dumps(record, allow_nan=False) + "\n").encode())
 
     import torch
 
@@ -103,20 +116,17 @@ def main():
     try:
         module_spec.loader.exec_module(module)
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student error too
-        fatal = _fatal_status(exc)
-        if fatal:
-            emit({"fatal": fatal})
-            os._exit(3)
-        emit({"import_error": _error_record(exc)})
-        emit({"done": True})
+        limit = _limit_hit(exc)
+        send({"limit": limit} if limit else {"import_error": _error_record(exc)})
         return
-
-    for case in spec["cases"]:
+    send({"imported": True})
+    for case in cases[start:]:
+        send({"start": case["id"]})
         record = {"id": case["id"]}
         function = getattr(module, case["call"], None)
         if not callable(function):
             record["missing"] = case["call"]
-            emit(record)
+            send(record)
             continue
         try:
             args = [_decode(a, torch) for a in case.get("args", [])]
@@ -124,13 +134,155 @@ def main():
             result = function(*args, **kwargs)
             record["value"] = _encode(result, torch)
         except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised inside the function
-            fatal = _fatal_status(exc)
-            if fatal:
-                emit({"fatal": fatal})
-                os._exit(3)
-            record["error"] = _error_record(exc)
-        emit(record)
+            limit = _limit_hit(exc)
+            if limit:
+                record["limit"] = limit
+            else:
+                record["error"] = _error_record(exc)
+        try:
+            send(record)
+        except (TypeError, ValueError):
+            send({"id": case["id"], "invalid": "the value could not be encoded"})
+
+
+# --- supervisor: never runs student code -------------------------------------------
+
+
+class _Lines:
+    """Reads JSON lines from a pipe with a deadline and a size cap."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = b""
+        self.eof = False
+
+    def next(self, deadline):
+        while b"\n" not in self.buffer:
+            if self.eof:
+                return "eof"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                return "timeout"
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                self.eof = True
+                continue
+            self.buffer += chunk
+            if len(self.buffer) > MAX_RECORD_BYTES:
+                return "too_large"
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return "garbled"
+        return record if isinstance(record, dict) else "garbled"
+
+
+def _end(pid):
+    """Kill the runner if it still runs; its wait status and the CPU seconds it used."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _, status, usage = os.wait4(pid, 0)
+    return status, usage.ru_utime + usage.ru_stime
+
+
+def supervise(spec, results_fd):
+    # Not dumpable: a runner (same uid) cannot ptrace this process or write its memory.
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    cases = spec["cases"]
+    case_seconds = float(spec.get("case_seconds", 10))
+    cpu_seconds = float(spec.get("cpu_seconds", 10))
+    results = os.fdopen(results_fd, "w", buffering=1)
+
+    def emit(record):
+        results.write(json.dumps(record) + "\n")
+
+    import torch  # noqa: F401 - loaded once here so each runner forks with it
+
+    position = 0
+    while True:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            os.close(results_fd)
+            try:
+                _runner(cases, position, write_end)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
+        os.close(write_end)
+        lines = _Lines(read_end)
+        current = None
+        imported = False
+        problem = None
+        while True:
+            record = lines.next(time.monotonic() + case_seconds)
+            if isinstance(record, dict) and "start" in record and record["start"] == position:
+                current = position
+                continue
+            if isinstance(record, dict) and ("imported" in record or "import_error" in record):
+                imported = "imported" in record
+                if not imported:
+                    emit({"import_error": record["import_error"]})
+                    break
+                continue
+            if isinstance(record, dict) and "limit" in record and current is None and not imported:
+                emit({"fatal": str(record["limit"])})
+                break
+            if isinstance(record, dict) and record.get("id") == position and current == position:
+                emit(record)
+                position += 1
+                current = None
+                continue
+            # Anything else ends this runner: a timeout, a crash, or a message out of turn.
+            problem = record if isinstance(record, str) else "garbled"
+            break
+        status, cpu_used = _end(pid)
+        os.close(read_end)
+        how = _describe(problem, status, cpu_used, cpu_seconds)
+        if not imported:
+            if problem:
+                emit({"fatal": how if how in ("timeout", "memory_limit", "output_limit") else "crashed"})
+            break
+        if position >= len(cases):
+            break
+        if current == position or problem:
+            # This case hung or killed its runner: it alone fails; go on with a fresh runner.
+            emit({"id": position, "died": how})
+            position += 1
+        if position >= len(cases):
+            break
     emit({"done": True})
+    results.flush()
+
+
+def _describe(problem, status, cpu_used, cpu_limit):
+    if problem == "timeout":
+        return "timeout"
+    if problem == "too_large":
+        return "output_limit"
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        # SIGXCPU at the soft CPU limit, SIGKILL at the hard one for code that ignores it.
+        if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_used >= cpu_limit - 0.05):
+            return "timeout"
+        if signum == signal.SIGXFSZ:
+            return "output_limit"
+        return f"signal {signum}"
+    return f"exit {os.waitstatus_to_exitcode(status)}"
+
+
+def main(results_fd=None):
+    if results_fd is None:
+        results_fd = int(sys.argv[1])
+    with open(os.path.join(WORKDIR, "cases.json"), encoding="utf-8") as fh:
+        spec = json.load(fh)
+    supervise(spec, results_fd)
 
 
 if __name__ == "__main__":
