@@ -1,5 +1,6 @@
 """The sandbox on its own: what code inside can and cannot see or do."""
 
+import json
 import os
 import socket
 import sys
@@ -31,9 +32,10 @@ def run_python(tmp_path, code: str, **limits):
     from grader import engine
 
     (tmp_path / "submission.py").write_text(code)
-    (tmp_path / "cases.json").write_text('{"cases": []}')
+    limits = sandbox.Limits(**limits)
+    (tmp_path / "cases.json").write_text(json.dumps({"cases": [], "cpu_seconds": limits.cpu_seconds}))
     (tmp_path / "out").mkdir()
-    return engine.fork_server().run(tmp_path, [], sandbox.Limits(**limits))
+    return engine.fork_server().run(tmp_path, [], limits)
 
 
 def test_code_runs_as_nobody_in_its_private_work_dir(tmp_path):
