@@ -164,7 +164,7 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
     records = codec.parse_results(run.results)
 
     status, detail = _status(run, records)
-    outcomes = _outcomes(records)
+    outcomes = _outcomes(records, run.out_of_memory)
     reference = exercise.load_solution()
     report = _report(exercise, status, _message(status, detail) if status != "graded" else {})
     report["checks"] = _score_checks(exercise, checks_module, {c["id"]: c for c in cases}, outcomes, reference)
@@ -199,6 +199,8 @@ def _status(run: sandbox.SandboxRun, records: list[dict]) -> tuple[str, str]:
         return "timeout", ""
     if run.output_exceeded or run.file_too_large or run.results_exceeded:
         return "output_limit", ""
+    if run.out_of_memory:
+        return "memory_limit", ""
     hit = {str(r.get("fatal") or r.get("limit") or r.get("died")) for r in records} & set(_LIMIT_ORDER)
     for limit in _LIMIT_ORDER:
         if limit in hit:
@@ -213,7 +215,7 @@ def _status(run: sandbox.SandboxRun, records: list[dict]) -> tuple[str, str]:
     return "graded", ""
 
 
-def _outcomes(records: list[dict]) -> dict[int, Outcome]:
+def _outcomes(records: list[dict], out_of_memory: bool = False) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     for record in records:
         case_id = record.get("id")
@@ -222,7 +224,10 @@ def _outcomes(records: list[dict]) -> dict[int, Outcome]:
         if "missing" in record:
             outcomes[case_id] = Outcome(missing=str(record["missing"])[:100])
         elif "limit" in record or "died" in record:
-            outcomes[case_id] = Outcome(died=str(record.get("limit") or record.get("died"))[:40])
+            how = str(record.get("limit") or record.get("died"))[:40]
+            if out_of_memory and how == "signal 9":
+                how = "memory_limit"  # the cgroup's OOM killer
+            outcomes[case_id] = Outcome(died=how)
         elif "invalid" in record:
             outcomes[case_id] = Outcome(invalid=str(record["invalid"])[:200])
         elif "error" in record and isinstance(record["error"], dict):

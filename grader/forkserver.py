@@ -33,7 +33,7 @@ import threading
 import time
 import traceback
 
-from grader import sandbox
+from grader import cgroups, sandbox
 
 READY = b"R"
 RESULTS_FD = 4
@@ -51,6 +51,9 @@ def _child(job: dict, fds: list[int], new_root: str) -> None:
     out, err, ready, results = fds
     try:
         os.setsid()
+        for procs in job.get("cgroup_procs", []):
+            with open(procs, "w") as fh:  # before any other process of the job exists
+                fh.write(str(os.getpid()))
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out, 1)
@@ -199,12 +202,14 @@ class ForkServer:
 
     def _run(self, workdir: str, limits: sandbox.Limits, gpu: bool, kind: str) -> sandbox.SandboxRun:
         assert self.conn is not None
+        cgroup = cgroups.JobCgroup.create(limits.memory_mb, limits.max_processes)
         job = {
             "kind": kind,
             "workdir": workdir,
             "limits": limits.as_rlimits(),
             "read_only": sandbox.python_roots(),
             "devices": sandbox.gpu_devices() if gpu else [],
+            "cgroup_procs": cgroup.procs_files if cgroup else [],
         }
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -262,6 +267,7 @@ class ForkServer:
         finally:
             for reader in (stdout, stderr, results):
                 reader.join(timeout=5)
+            out_of_memory = sandbox.finish_cgroup(cgroup)
         readable, _, _ = select.select([ready_r], [], [], 0)
         isolated = bool(readable) and os.read(ready_r, 1) == READY
         os.close(ready_r)
@@ -269,7 +275,7 @@ class ForkServer:
             raise sandbox.SandboxUnavailable(
                 "warm sandbox could not isolate the job: " + stderr.data.decode(errors="replace")[-500:]
             )
-        return sandbox.make_run(
+        run = sandbox.make_run(
             os.waitstatus_to_exitcode(reply["status"]),
             timed_out,
             overflow.is_set(),
@@ -280,6 +286,8 @@ class ForkServer:
             results,
             results_overflow,
         )
+        run.out_of_memory = out_of_memory
+        return run
 
 
 if __name__ == "__main__":

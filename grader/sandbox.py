@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from grader import cgroups
+
 SANDBOX_DIR = "/sandbox"
 # Past this many bytes on stdout+stderr the run is stopped (output_limit); the
 # first `output_kb` are kept for the report either way.
@@ -45,13 +47,17 @@ class Limits:
     open_files: int = 256
     output_kb: int = 64
     result_mb: int = 16
-    # Effective when the worker is not root: the kernel exempts uid 0 from RLIMIT_NPROC.
+    # Enforced by the job's pids cgroup where there is one; RLIMIT_NPROC also
+    # applies when the worker is not root (the kernel exempts uid 0 from it).
     max_processes: int = 64
+    # GPU jobs drop the address-space limit (CUDA reserves huge virtual ranges)
+    # and rely on the memory cgroup.
+    limit_address_space: bool = True
 
     def as_rlimits(self) -> dict[str, int]:
         return {
             "cpu_seconds": self.cpu_seconds,
-            "memory_mb": self.memory_mb,
+            "memory_mb": self.memory_mb if self.limit_address_space else 0,
             "file_size_mb": self.file_size_mb,
             "open_files": self.open_files,
             "max_processes": self.max_processes,
@@ -77,6 +83,7 @@ class SandboxRun:
     cpu_limit_ms: int = 0
     results: bytes = b""
     results_exceeded: bool = False
+    out_of_memory: bool = False  # the job's memory cgroup hit its limit
 
     @property
     def file_too_large(self) -> bool:
@@ -241,6 +248,12 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
         raise SandboxUnavailable(reason)
     results_r, results_w = os.pipe()
     command = build_command(workdir, [*argv, str(results_w)], limits, gpu)
+    cgroup = cgroups.JobCgroup.create(limits.memory_mb, limits.max_processes)
+    if cgroup:
+        # The shell joins the job's cgroups, then becomes prlimit, then bwrap:
+        # every process of the job is born inside them.
+        join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n-1)); done; exec "$@"'
+        command = ["/bin/sh", "-c", join, "sh", str(len(cgroup.procs_files)), *cgroup.procs_files, *command]
     started = time.monotonic()
     overflow = threading.Event()
     results_overflow = threading.Event()
@@ -286,11 +299,23 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
     # bwrap --die-with-parent and the PID namespace take everything inside with it;
     # killing the group again covers anything that escaped to our session.
     kill()
+    out_of_memory = finish_cgroup(cgroup)
     duration_ms = int((time.monotonic() - started) * 1000)
     stdout, stderr = readers
-    return make_run(
+    run = make_run(
         process.returncode, timed_out, overflow.is_set(), stdout, stderr, duration_ms, limits, results, results_overflow
     )
+    run.out_of_memory = out_of_memory
+    return run
+
+
+def finish_cgroup(cgroup: cgroups.JobCgroup | None) -> bool:
+    """Kill what is left of the job, remove its cgroup; whether it ran out of memory."""
+    if cgroup is None:
+        return False
+    out_of_memory = cgroup.out_of_memory()
+    cgroup.destroy()
+    return out_of_memory
 
 
 def make_run(
