@@ -92,6 +92,8 @@ class Exercise:
     # [{name, points, title: {pt, en}}], declared in the manifest so the site
     # can show them without importing the hidden checks.py.
     checks: list[dict[str, Any]] = field(default_factory=list)
+    # Names the source may not use (grader.static), e.g. ["torch.softmax", "Tensor.softmax"].
+    forbid: list[str] = field(default_factory=list)
 
     @property
     def max_score(self) -> float:
@@ -127,6 +129,7 @@ class Exercise:
             data["limits"] = self.limits
             data["max_score"] = self.max_score
             data["checks"] = self.checks
+            data["forbid"] = self.forbid
         return data
 
 
@@ -306,6 +309,12 @@ def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, i
     for hidden in HIDDEN_FILES:
         if not (folder / hidden).is_file():
             c.add(hidden, "file is missing")
+    static = code.get("static", {})
+    forbid = static.get("forbid", []) if isinstance(static, dict) else None
+    if not isinstance(forbid, list) or not all(isinstance(name, str) and name for name in forbid):
+        c.add("code.static.forbid", "must be a list of dotted names, e.g. ['torch.softmax', 'Tensor.softmax']")
+    else:
+        exercise.forbid = forbid
     names: set[str] = set()
     declared = code.get("checks")
     if not isinstance(declared, list) or not declared:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import codec, sandbox
+from grader import codec, sandbox, static
 from grader.content import MAX_SOURCE_BYTES, Exercise
 from grader.judging import Outcome, Verdict
 
@@ -135,6 +135,10 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
         report["checks"] = _score_checks(exercise, checks_module, {}, {})
         return report
 
+    violations = static.find_violations(text, exercise.forbid)
+    if violations:
+        return _rules_broken(exercise, checks_module, violations, started)
+
     # Hidden inputs: a fresh seed per grading, never shown to the student.
     rng = random.Random(seed if seed is not None else secrets.randbits(64))
     cases = checks_module.make_cases(rng)
@@ -180,6 +184,29 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
             "en": "Your code could not be loaded.",
         }
         report["traceback"] = import_error.get("traceback", "")
+    return report
+
+
+def _rules_broken(exercise: Exercise, checks_module, violations, started: float) -> dict[str, Any]:
+    """The source uses a forbidden name: nothing runs, and no check scores."""
+    where = ", ".join(f"{v.name} ({v.line})" for v in violations[:5])
+    report = _report(
+        exercise,
+        "graded",
+        {
+            "pt": f"Este exercício não permite usar: {where}. Implemente você mesmo(a).",
+            "en": f"This exercise does not allow: {where}. Implement it yourself.",
+        },
+    )
+    checks = _score_checks(exercise, checks_module, {}, {})
+    for check in checks:
+        check["feedback"] = {
+            "pt": f"Não avaliado: o código usa {violations[0].name} (linha {violations[0].line}).",
+            "en": f"Not graded: the code uses {violations[0].name} (line {violations[0].line}).",
+        }
+    report["checks"] = checks
+    report["rules"] = [{"line": v.line, "name": v.name} for v in violations]
+    report["duration_ms"] = int((time.monotonic() - started) * 1000)
     return report
 
 

@@ -270,3 +270,13 @@ def test_warm_and_cold_paths_give_the_same_report(softmax_exercise):
         for report in (cold, warm):
             report.pop("duration_ms")
         assert warm == cold
+
+
+def test_using_torch_softmax_is_refused_without_running(softmax_exercise):
+    source = (
+        "import torch\n\ndef softmax(z, temperature=1.0, dim=-1):\n    return torch.softmax(z / temperature, dim)\n"
+    )
+    report = grade(softmax_exercise, source)
+    assert (report["status"], report["score"]) == ("graded", 0)
+    assert report["rules"] == [{"line": 4, "name": "torch.softmax"}]
+    assert "torch.softmax" in report["message"]["pt"]
