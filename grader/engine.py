@@ -140,7 +140,8 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
         return _rules_broken(exercise, checks_module, violations, started)
 
     # Hidden inputs: a fresh seed per grading, never shown to the student.
-    rng = random.Random(seed if seed is not None else secrets.randbits(64))
+    seed = seed if seed is not None else secrets.randbits(64)
+    rng = random.Random(seed)
     cases = checks_module.make_cases(rng)
     for index, case in enumerate(cases):
         case["id"] = index
@@ -171,7 +172,12 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
     outcomes = _outcomes(records, run.out_of_memory)
     reference = exercise.load_solution()
     report = _report(exercise, status, _message(status, detail) if status != "graded" else {})
-    report["checks"] = _score_checks(exercise, checks_module, {c["id"]: c for c in cases}, outcomes, reference)
+    failures: list[dict] = []
+    report["checks"] = _score_checks(
+        exercise, checks_module, {c["id"]: c for c in cases}, outcomes, reference, failures
+    )
+    # For instructors only (never in what a student's page receives): how to replay this grading.
+    report["private"] = {"seed": seed, "failures": failures}
     report["score"] = round(sum(c["score"] for c in report["checks"]), 4)
     report["duration_ms"] = int((time.monotonic() - started) * 1000)
     report["stdout"] = run.stdout + ("\n[... saída truncada / output truncated]" if run.stdout_truncated else "")
@@ -275,8 +281,26 @@ def _outcomes(records: list[dict], out_of_memory: bool = False) -> dict[int, Out
     return outcomes
 
 
+def _describe_case(case: dict) -> dict:
+    def shape(value):
+        if hasattr(value, "shape"):
+            return f"tensor{list(value.shape)}"
+        return repr(value)[:80]
+
+    return {
+        "call": case["call"],
+        "args": [shape(a) for a in case.get("args", [])],
+        "kwargs": {k: shape(v) for k, v in case.get("kwargs", {}).items()},
+    }
+
+
 def _score_checks(
-    exercise: Exercise, checks_module, cases: dict[int, dict], outcomes: dict[int, Outcome], reference=None
+    exercise: Exercise,
+    checks_module,
+    cases: dict[int, dict],
+    outcomes: dict[int, Outcome],
+    reference=None,
+    failures: list[dict] | None = None,
 ) -> list[dict]:
     results = []
     for check in exercise.checks:
@@ -291,6 +315,8 @@ def _score_checks(
             except Exception as exc:  # noqa: BLE001 - a judge bug must not lose the other checks
                 verdict = Verdict(False, {"pt": f"Erro no corretor: {exc!r}", "en": f"Grader error: {exc!r}"})
             if not verdict.passed:
+                if failures is not None:
+                    failures.append({"check": check["name"], "case": case["id"], **_describe_case(case)})
                 break
         assert verdict is not None
         points = float(check["points"])

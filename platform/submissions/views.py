@@ -19,13 +19,14 @@ from submissions import services
 from submissions.models import QuizAnswer, Submission
 
 
-def _get_submission_for_user(request: HttpRequest, submission_id: int) -> Submission:
-    """The author sees their submission; an instructor of its course sees any."""
+def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
+    """The author sees their submission; an instructor of its course sees any. Returns (it, viewer is instructor)."""
     submission = get_object_or_404(Submission.objects.select_related("exercise", "version", "course"), pk=submission_id)
-    if submission.student_id == request.user.id:
-        return submission
-    if Enrollment.objects.filter(course=submission.course, user=request.user, role=Enrollment.INSTRUCTOR).exists():
-        return submission
+    instructor = Enrollment.objects.filter(
+        course=submission.course, user=request.user, role=Enrollment.INSTRUCTOR
+    ).exists()
+    if submission.student_id == request.user.id or instructor:
+        return submission, instructor
     raise Http404("no such submission")
 
 
@@ -154,12 +155,14 @@ def status_payload(submission: Submission, lang: str) -> dict:
 
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
-    submission = _get_submission_for_user(request, submission_id)
+    submission, instructor = _get_submission_for_user(request, submission_id)
     return render(
         request,
         "submissions/submission.html",
         {
             "submission": submission,
+            # Replay details (seed, failing inputs) are for instructors only.
+            "private": (submission.report or {}).get("private") if instructor else None,
             "course": submission.course,
             "exercise": submission.exercise,
             "initial": status_payload(submission, _lang()),
@@ -170,7 +173,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @login_required
 def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
-    submission = _get_submission_for_user(request, submission_id)
+    submission, _ = _get_submission_for_user(request, submission_id)
     response = JsonResponse(status_payload(submission, _lang()))
     response["Cache-Control"] = "no-store"
     return response

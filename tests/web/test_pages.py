@@ -126,3 +126,22 @@ def test_status_json_for_the_author_and_the_instructor_only(client, alice, bob, 
     assert login(client, carla).get(url).status_code == 200
     assert login(client, bob).get(url).status_code == 404
     assert login(client, dave).get(url).status_code == 404
+
+
+def test_replay_details_are_shown_to_instructors_only(client, alice, carla, course):
+    from submissions import services
+
+    submission = _submission(alice, course)
+    report = {
+        "status": "graded",
+        "score": 3,
+        "content_hash": submission.version.content_hash,
+        "checks": [],
+        "private": {"seed": 987654321, "failures": [{"check": "stable", "call": "softmax", "args": [], "kwargs": {}}]},
+    }
+    services.record_result(submission.pk, report)
+    page_url = reverse("submission", args=[submission.pk])
+    status_url = reverse("submission_status", args=[submission.pk])
+    assert "987654321" not in login(client, alice).get(page_url).content.decode()
+    assert "987654321" not in client.get(status_url).content.decode()
+    assert "987654321" in login(client, carla).get(page_url).content.decode()
