@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import secrets
 import shutil
@@ -111,20 +112,70 @@ def fork_server():
     return _fork_server
 
 
-def _run_sandboxed(workdir: Path, argv: list[str], limits: sandbox.Limits, gpu: bool, warm: bool):
+class ProgressRelay:
+    """Picks progress events out of the results stream as it arrives, validated and rate-capped."""
+
+    MAX_METRICS = 8
+    MIN_INTERVAL = 0.2
+
+    def __init__(self, sink):
+        self.sink = sink
+        self.buffer = b""
+        self.last = 0.0
+
+    def __call__(self, chunk: bytes) -> None:
+        self.buffer += chunk
+        lines = self.buffer.split(b"\n")
+        self.buffer = lines.pop()
+        if len(self.buffer) > 1 << 16:
+            self.buffer = b""  # a huge value line, not progress: the final parse handles it
+        for line in lines:
+            if not line.startswith(b'{"progress"'):
+                continue
+            event = self.clean(line)
+            now = time.monotonic()
+            if event is not None and now - self.last >= self.MIN_INTERVAL:
+                self.last = now
+                try:
+                    self.sink(event)
+                except Exception:  # noqa: BLE001 - progress is best effort; grading goes on
+                    log.warning("progress sink failed", exc_info=True)
+
+    @classmethod
+    def clean(cls, line: bytes) -> dict | None:
+        try:
+            event = json.loads(line)["progress"]
+            step, total = int(event["step"]), int(event["total"])
+            metrics = {
+                str(name)[:32]: float(value)
+                for name, value in list(event.get("metrics", {}).items())[: cls.MAX_METRICS]
+                if isinstance(value, (int, float)) and math.isfinite(value)
+            }
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        if not 0 <= step <= total <= 10**9:
+            return None
+        return {"step": step, "total": total, "metrics": metrics}
+
+
+def _run_sandboxed(workdir: Path, argv: list[str], limits: sandbox.Limits, gpu: bool, warm: bool, on_progress=None):
+    relay = ProgressRelay(on_progress) if on_progress else None
     if warm:
         try:
-            return fork_server().run(workdir, argv, limits, gpu)
+            return fork_server().run(workdir, argv, limits, gpu, relay)
         except sandbox.SandboxUnavailable:
             log.warning("warm sandbox unavailable; grading on the cold path", exc_info=True)
-    return sandbox.run(workdir, argv, limits, gpu)
+    return sandbox.run(workdir, argv, limits, gpu, relay)
 
 
-def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm: bool = False) -> dict[str, Any]:
+def grade(
+    exercise: Exercise, source: bytes | str, seed: int | None = None, warm: bool = False, on_progress=None
+) -> dict[str, Any]:
     """Grade source against exercise; always returns a report, never raises for student faults.
 
     warm=True forks from this process's fork server (fast); warm=False starts
     a fresh bwrap sandbox (about a second slower). Both give the same report.
+    on_progress(event) receives the probe's progress events while it runs.
     """
     started = time.monotonic()
     checks_module = exercise.load_checks()
@@ -150,6 +201,7 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
     try:
         (workdir / "submission.py").write_text(text, encoding="utf-8")
         shutil.copyfile(PROBE_RUNTIME, workdir / "_probe.py")
+        shutil.copyfile(PROBE_RUNTIME.parent / "grader_progress.py", workdir / "grader_progress.py")
         probe_input = {
             "case_seconds": exercise.limits.get("case_seconds", 5),
             "cpu_seconds": exercise.limits.get("cpu_seconds", 10),
@@ -159,7 +211,7 @@ def grade(exercise: Exercise, source: bytes | str, seed: int | None = None, warm
         limits = sandbox.Limits.from_dict(exercise.limits)
         argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]
         try:
-            run = _run_sandboxed(workdir, argv, limits, exercise.queue == "gpu", warm)
+            run = _run_sandboxed(workdir, argv, limits, exercise.queue == "gpu", warm, on_progress)
         except sandbox.SandboxUnavailable as exc:
             report = _report(exercise, "sandbox_error", _message("sandbox_error", str(exc)))
             report["checks"] = _score_checks(exercise, checks_module, {}, {})

@@ -186,7 +186,7 @@ class ForkServer:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None and self.conn is not None
 
-    def run(self, workdir, argv, limits: sandbox.Limits, gpu: bool = False) -> sandbox.SandboxRun:
+    def run(self, workdir, argv, limits: sandbox.Limits, gpu: bool = False, on_results=None) -> sandbox.SandboxRun:
         with self.lock:
             if not self.alive:
                 self.stop()
@@ -195,12 +195,12 @@ class ForkServer:
                 except (ForkServerError, OSError) as exc:
                     raise sandbox.SandboxUnavailable(str(exc)) from exc
             try:
-                return self._run(str(workdir), limits, gpu, "grade")
+                return self._run(str(workdir), limits, gpu, "grade", on_results)
             except (OSError, ForkServerError, ValueError) as exc:
                 self.stop()  # a broken server is replaced on the next job
                 raise sandbox.SandboxUnavailable(f"fork server failed: {exc}") from exc
 
-    def _run(self, workdir: str, limits: sandbox.Limits, gpu: bool, kind: str) -> sandbox.SandboxRun:
+    def _run(self, workdir: str, limits: sandbox.Limits, gpu: bool, kind: str, on_results=None) -> sandbox.SandboxRun:
         assert self.conn is not None
         cgroup = cgroups.JobCgroup.create(limits.memory_mb, limits.max_processes)
         job = {
@@ -242,7 +242,7 @@ class ForkServer:
         stdout = sandbox.CappedReader(os.fdopen(out_r, "rb", buffering=0), keep, on_overflow)
         stderr = sandbox.CappedReader(os.fdopen(err_r, "rb", buffering=0), keep, on_overflow)
         results = sandbox.CappedReader(
-            os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1
+            os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1, on_results
         )
         for reader in (stdout, stderr, results):
             reader.start()

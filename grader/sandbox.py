@@ -214,9 +214,10 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
 
 
 class CappedReader(threading.Thread):
-    def __init__(self, stream, keep: int, on_overflow, kill_factor: int = OUTPUT_KILL_FACTOR):
+    def __init__(self, stream, keep: int, on_overflow, kill_factor: int = OUTPUT_KILL_FACTOR, on_chunk=None):
         super().__init__(daemon=True)
         self.stream = stream
+        self.on_chunk = on_chunk
         self.keep = keep
         self.kill_at = keep * kill_factor
         self.on_overflow = on_overflow
@@ -226,6 +227,8 @@ class CappedReader(threading.Thread):
     def run(self) -> None:
         while chunk := self.stream.read(65536):
             self.total += len(chunk)
+            if self.on_chunk is not None:
+                self.on_chunk(chunk)
             if len(self.data) < self.keep:
                 self.data += chunk[: self.keep - len(self.data)]
             if self.total > self.kill_at:
@@ -237,11 +240,12 @@ class CappedReader(threading.Thread):
         return self.total > self.keep
 
 
-def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> SandboxRun:
+def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False, on_results=None) -> SandboxRun:
     """Run argv in a fresh sandbox rooted at workdir; the whole tree dies at the deadline.
 
     The number of a pipe's write end is appended to argv: the results channel,
-    read here into `SandboxRun.results` (capped at limits.result_mb).
+    read here into `SandboxRun.results` (capped at limits.result_mb); on_results,
+    if given, sees each chunk as it arrives (live progress).
     """
     ok, reason = check_available()
     if not ok:
@@ -283,7 +287,9 @@ def run(workdir: Path, argv: list[str], limits: Limits, gpu: bool = False) -> Sa
         kill()
 
     keep = limits.output_kb * 1024
-    results = CappedReader(os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1)
+    results = CappedReader(
+        os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1, on_results
+    )
     readers = [CappedReader(process.stdout, keep, on_overflow), CappedReader(process.stderr, keep, on_overflow)]
     for reader in [*readers, results]:
         reader.start()

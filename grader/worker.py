@@ -19,7 +19,7 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init, worker_process_shutdown
 
-from grader import content, engine
+from grader import content, engine, progress
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def report_result(submission_id: int, report: dict) -> None:
     app.send_task("submissions.record_result", args=[submission_id, report], queue="results")
 
 
-def grade_payload(payload: dict) -> dict:
+def grade_payload(payload: dict, on_progress=None) -> dict:
     """Grade a self-contained payload: {exercise_id, content_hash, source}."""
     exercise = content.find_exercise(payload["exercise_id"])
     if exercise.content_hash != payload["content_hash"]:
@@ -93,15 +93,16 @@ def grade_payload(payload: dict) -> dict:
             },
         )
         return report
-    return engine.grade(exercise, payload["source"], warm=warm_start_enabled())
+    return engine.grade(exercise, payload["source"], warm=warm_start_enabled(), on_progress=on_progress)
 
 
 @app.task(name="grader.grade_submission", bind=True, acks_late=True)
 def grade_submission(self, payload: dict) -> None:
     submission_id = payload["submission_id"]
     report_started(submission_id)
+    url = broker_url()
     try:
-        report = grade_payload(payload)
+        report = grade_payload(payload, lambda event: progress.publish(url, submission_id, event))
     except Exception as exc:  # noqa: BLE001 - an infrastructure fault must still reach the student
         log.exception("grading submission %s failed", submission_id)
         report = engine.empty_report(

@@ -130,6 +130,8 @@ def grading_stack(django_db_setup, django_db_blocker, redis_server, sandbox_read
     from config.celery import app
 
     app.conf.broker_url = redis_server.url
+    previous_redis_url = settings.REDIS_URL
+    settings.REDIS_URL = redis_server.url  # where the site reads live progress
     logs = tmp_path_factory.mktemp("workers")
     worker_env = services.python_env(
         {"REDIS_URL": redis_server.url},
@@ -150,6 +152,7 @@ def grading_stack(django_db_setup, django_db_blocker, redis_server, sandbox_read
     finally:
         grader.stop()
         results.stop()
+        settings.REDIS_URL = previous_redis_url
 
 
 def wait_until_final(submission_id: int, timeout: float = 90):

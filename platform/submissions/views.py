@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Exercise, pick_language
 from courses.access import get_enrollment, get_exercise_in_course
 from courses.models import Enrollment
-from grader import quiz
+from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
 from submissions import services
 from submissions.models import QuizAnswer, Submission
@@ -150,6 +150,7 @@ def status_payload(submission: Submission, lang: str) -> dict:
         "traceback": report.get("traceback", ""),
         "duration_ms": report.get("duration_ms"),
         "device": report.get("device"),
+        "progress": progress.latest(settings.REDIS_URL, submission.pk) if submission.status == "running" else None,
     }
 
 

@@ -57,3 +57,65 @@ def test_status_json_moves_to_graded(grading_stack, client, alice, course):
     assert data["score"] == 10.0
     assert [c["passed"] for c in data["checks"]] == [True] * 5
     assert data["checks"][0]["title"] == "Probabilidades corretas (T = 1)"
+
+
+def test_live_progress_reaches_the_status_json(grading_stack, client, alice, course):
+    import time
+
+    from django.urls import reverse
+
+    training = (
+        SOLUTION
+        + """
+import time
+from grader_progress import report
+for step in range(1, 31):
+    report(step, 30, loss=1.0 / step)
+    time.sleep(0.1)
+"""
+    )
+    submission = submit(alice, course, training)
+    client.force_login(alice)
+    url = reverse("submission_status", args=[submission.pk])
+    seen = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        data = client.get(url).json()
+        if data["progress"]:
+            seen.append(data["progress"])
+        if data["final"]:
+            break
+        time.sleep(0.1)
+    assert data["status"] == "graded" and data["score"] == 10.0
+    assert seen, "no progress was shown while the submission ran"
+    assert all(event["total"] == 30 and 1 <= event["step"] <= 30 for event in seen)
+    assert "loss" in seen[-1]["metrics"]
+    assert data["progress"] is None  # once graded, the page shows the result instead
+
+
+def _pool_children(worker):
+    main = worker.process.pid
+    return [int(pid) for pid in open(f"/proc/{main}/task/{main}/children").read().split()]
+
+
+def test_a_worker_killed_mid_grade_is_replaced_and_the_task_redelivered(grading_stack, alice, course):
+    import os
+    import signal
+    import time
+
+    from submissions.models import Submission
+
+    slow = "import time\ntime.sleep(3)\n" + SOLUTION
+    submission = submit(alice, course, slow)
+    deadline = time.monotonic() + 30
+    while Submission.objects.get(pk=submission.pk).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (pool_process,) = _pool_children(grading_stack["grader"])
+    os.kill(pool_process, signal.SIGKILL)
+
+    graded = wait_until_final(submission.pk, timeout=120)
+    assert (graded.status, graded.score) == ("graded", 10.0)
+    assert _pool_children(grading_stack["grader"]) != [pool_process]
+    # The replacement process grades the next submission too.
+    after = wait_until_final(submit(alice, course, SOLUTION).pk)
+    assert (after.status, after.score) == ("graded", 10.0)

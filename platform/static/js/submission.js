@@ -9,7 +9,7 @@
   let delay = baseDelay;
 
   function text(el, value) { el.textContent = value == null ? "" : String(value); }
-  function fmt(n) { return n == null ? "" : String(Math.round(n * 100) / 100); }
+  function fmt(n) { return n == null ? "" : String(Math.round(n * 1000) / 1000); }
 
   function render(data) {
     const status = document.getElementById("status");
@@ -19,6 +19,18 @@
     let message = data.message || "";
     if (data.final && data.charged === false) message = (message + " " + card.dataset.labelNotCharged).trim();
     text(document.getElementById("message"), message);
+
+    const box = document.getElementById("progress");
+    const p = data.progress;
+    box.hidden = !(p && !data.final);
+    if (p && !data.final) {
+      const bar = document.getElementById("progress-bar");
+      bar.max = Math.max(p.total, 1);
+      bar.value = p.step;
+      const metrics = Object.entries(p.metrics || {}).map(([k, v]) => k + " " + fmt(v)).join(" · ");
+      text(document.getElementById("progress-text"),
+           card.dataset.labelStep + " " + p.step + "/" + p.total + (metrics ? " · " + metrics : ""));
+    }
 
     const table = document.getElementById("checks");
     const body = table.querySelector("tbody");
