@@ -89,6 +89,8 @@ class Exercise:
     queue: str = "cpu"
     starter: str = ""
     limits: dict[str, int] = field(default_factory=dict)
+    # Limits when a gpu-queue job really runs on a GPU (`limits` apply on the CPU).
+    gpu_limits: dict[str, int] = field(default_factory=dict)
     # [{name, points, title: {pt, en}}], declared in the manifest so the site
     # can show them without importing the hidden checks.py.
     checks: list[dict[str, Any]] = field(default_factory=list)
@@ -288,19 +290,8 @@ def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, i
     if queue not in QUEUES:
         c.add("code.queue", f"must be one of {', '.join(QUEUES)}, got {queue!r}")
     exercise.queue = queue
-    limits = dict(DEFAULT_LIMITS)
-    overrides = code.get("limits", {})
-    if not isinstance(overrides, dict):
-        c.add("code.limits", "must be a table")
-        overrides = {}
-    for key, value in overrides.items():
-        if key not in DEFAULT_LIMITS:
-            c.add(f"code.limits.{key}", f"unknown limit; known: {', '.join(DEFAULT_LIMITS)}")
-        elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            c.add(f"code.limits.{key}", f"must be a positive whole number, got {value!r}")
-        else:
-            limits[key] = value
-    exercise.limits = limits
+    exercise.limits = _limits(code, "limits", dict(DEFAULT_LIMITS), c)
+    exercise.gpu_limits = _limits(code, "gpu_limits", dict(exercise.limits), c)
     starter = folder / "starter.py"
     if not starter.is_file():
         c.add("starter.py", "file is missing")
@@ -348,6 +339,21 @@ def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, i
     for function in ("make_cases", "judge"):
         if not callable(getattr(checks, function, None)):
             c.add("checks.py", f"must define {function}()")
+
+
+def _limits(code: dict, key: str, limits: dict[str, int], c: _Collector) -> dict[str, int]:
+    overrides = code.get(key, {})
+    if not isinstance(overrides, dict):
+        c.add(f"code.{key}", "must be a table")
+        return limits
+    for name, value in overrides.items():
+        if name not in DEFAULT_LIMITS:
+            c.add(f"code.{key}.{name}", f"unknown limit; known: {', '.join(DEFAULT_LIMITS)}")
+        elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            c.add(f"code.{key}.{name}", f"must be a positive whole number, got {value!r}")
+        else:
+            limits[name] = value
+    return limits
 
 
 def discover(

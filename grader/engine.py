@@ -202,16 +202,23 @@ def grade(
         (workdir / "submission.py").write_text(text, encoding="utf-8")
         shutil.copyfile(PROBE_RUNTIME, workdir / "_probe.py")
         shutil.copyfile(PROBE_RUNTIME.parent / "grader_progress.py", workdir / "grader_progress.py")
+        # A gpu job gets the GPU where this worker has one; elsewhere it runs on the CPU, on the CPU budget.
+        on_gpu = exercise.queue == "gpu" and bool(sandbox.gpu_devices())
+        device = "cuda" if on_gpu else "cpu"
+        budget = exercise.gpu_limits if on_gpu else exercise.limits
         probe_input = {
-            "case_seconds": exercise.limits.get("case_seconds", 5),
-            "cpu_seconds": exercise.limits.get("cpu_seconds", 10),
+            "device": device,
+            "case_seconds": budget.get("case_seconds", 5),
+            "cpu_seconds": budget.get("cpu_seconds", 10),
             "cases": [{k: codec.encode(v) for k, v in c.items() if k != "check"} for c in cases],
         }
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
-        limits = sandbox.Limits.from_dict(exercise.limits)
+        limits = sandbox.Limits.from_dict(budget)
+        # CUDA reserves vast virtual address ranges: GPU jobs rely on the memory cgroup instead.
+        limits.limit_address_space = not on_gpu
         argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]
         try:
-            run = _run_sandboxed(workdir, argv, limits, exercise.queue == "gpu", warm, on_progress)
+            run = _run_sandboxed(workdir, argv, limits, on_gpu, warm, on_progress)
         except sandbox.SandboxUnavailable as exc:
             report = _report(exercise, "sandbox_error", _message("sandbox_error", str(exc)))
             report["checks"] = _score_checks(exercise, checks_module, {}, {})
@@ -232,6 +239,7 @@ def grade(
     report["private"] = {"seed": seed, "failures": failures}
     report["score"] = round(sum(c["score"] for c in report["checks"]), 4)
     report["duration_ms"] = int((time.monotonic() - started) * 1000)
+    report["device"] = device
     report["stdout"] = run.stdout + ("\n[... saída truncada / output truncated]" if run.stdout_truncated else "")
     report["stderr"] = run.stderr[-4000:]
     import_error = next((r["import_error"] for r in records if "import_error" in r), None)

@@ -105,12 +105,14 @@ def _limit_hit(exc):
 # --- runner: the only process that runs student code ------------------------------
 
 
-def _runner(cases, start, channel):
+def _runner(cases, start, channel, device):
     def send(record):
         os.write(channel, (json.dumps(record, allow_nan=False) + "\n").encode())
 
     import torch
 
+    # Where tensors should live: "cuda" on a GPU job with a GPU, else "cpu".
+    os.environ["GRADER_DEVICE"] = device
     # Student code may `import grader_progress` (copied beside it) to report progress.
     sys.path.insert(0, WORKDIR)
     try:
@@ -228,7 +230,7 @@ def supervise(spec, results_fd):
             os.close(read_end)
             os.close(results_fd)
             try:
-                _runner(cases, position, write_end)
+                _runner(cases, position, write_end, str(spec.get("device", "cpu")))
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
