@@ -1,17 +1,15 @@
 """Data across the sandbox wall: tensors as plain JSON, validated on the way out.
 
-Nothing that leaves the sandbox is ever unpickled or executed: it is JSON,
-read with a size cap, and every tensor is rebuilt here from a dtype on an
-allow-list, a shape and a flat list of numbers.
+Nothing that leaves the sandbox is ever unpickled or executed: it is JSON lines
+from the results pipe (size-capped by the reader), and every tensor is rebuilt
+here from a dtype on an allow-list, a shape and a flat list of numbers. No file
+the sandbox wrote is ever read.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import stat
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -82,26 +80,6 @@ def decode_output(value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise InvalidOutput(f"unexpected {type(value).__name__}")
-
-
-def read_bounded(path: Path, max_bytes: int) -> bytes | None:
-    """Read a regular file without following links; None if absent, error if not plain or too big."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:  # a symlink gives ELOOP
-        raise InvalidOutput(f"{path.name} is not a regular file") from exc
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidOutput(f"{path.name} is not a regular file")
-        if info.st_size > max_bytes:
-            raise InvalidOutput(f"{path.name} is larger than {max_bytes} bytes")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read(max_bytes + 1)[:max_bytes]
-    finally:
-        os.close(fd)
 
 
 def parse_results(raw: bytes) -> list[dict]:
