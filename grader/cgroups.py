@@ -77,6 +77,18 @@ def available() -> bool:
     return _layout() is not None
 
 
+def sweep(owner_is_gone) -> None:
+    """Remove empty job cgroups whose creating process is gone (named grader-<pid>-<n>)."""
+    layout = _layout()
+    if layout is None:
+        return
+    for parent in {layout.memory_parent, layout.pids_parent}:
+        for path in parent.glob("grader-*-*"):
+            parts = path.name.split("-")
+            if len(parts) == 3 and parts[1].isdigit() and owner_is_gone(int(parts[1])):
+                JobCgroup([path], layout.version).destroy()
+
+
 @dataclass
 class JobCgroup:
     paths: list[Path]
@@ -107,6 +119,25 @@ class JobCgroup:
             return cls([memory, pids], 1)
         except OSError:
             return None
+
+    def set_limits(self, memory_mb: int, max_processes: int) -> None:
+        """Set (or lower) the limits before the job's code runs."""
+        if self.version == 2:
+            (self.paths[0] / "memory.max").write_text(str(memory_mb << 20))
+            (self.paths[0] / "pids.max").write_text(str(max_processes))
+            return
+        memory, pids = self.paths
+        swap = memory / "memory.memsw.limit_in_bytes"
+        # v1 refuses memory.limit_in_bytes above memsw, and memsw below memory: order matters.
+        current = int((memory / "memory.limit_in_bytes").read_text())
+        steps = [(memory / "memory.limit_in_bytes", memory_mb << 20)]
+        if swap.exists():
+            steps.append((swap, memory_mb << 20))
+            if (memory_mb << 20) > current:
+                steps.reverse()
+        for path, value in steps:
+            path.write_text(str(value))
+        (pids / "pids.max").write_text(str(max_processes))
 
     @property
     def procs_files(self) -> list[str]:

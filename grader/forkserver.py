@@ -1,29 +1,36 @@
 """Warm start: a parent that imported PyTorch once forks one sandboxed child per submission.
 
 Importing PyTorch costs about a second of CPU; forking a process that already
-imported it costs milliseconds. The fork server is a separate, fresh process
-(`python -m grader.forkserver FD`, started by `ForkServer`) with an empty
-environment. It imports torch and the probe but runs no PyTorch op, so no
-thread pool exists when it forks. For each job it forks a child that isolates
-itself (`grader.isolation.enter_sandbox`) before it touches student code, runs
-the probe in-process, and exits. No two submissions share a process or a
-writable file.
+imported it costs a few milliseconds. The fork server is a separate, fresh
+process (`python -m grader.forkserver FD`, started by `ForkServer`) with an
+empty environment. It imports torch and the probe but runs no PyTorch op, so no
+thread pool exists when it forks.
 
-Protocol (one AF_UNIX SOCK_SEQPACKET connection, one job at a time):
-client -> server: JSON {"workdir", "limits", "devices", "read_only"} with four
-file descriptors: stdout, stderr, a "ready" pipe and the results channel;
-server -> client: {"pid": N} once forked, then {"status": waitstatus} when done.
-The child writes one byte to "ready" once it is isolated and closes it before
-running student code, so a child that never got isolated is a sandbox error,
-whatever it printed.
+It keeps one child *prepared*: forked and already isolated
+(`grader.isolation.enter_sandbox`: namespaces, mounts around a fresh work
+directory, no capabilities), waiting for its one job. So the fork and the
+isolation happen while the worker is idle, not while a student waits. A
+prepared child is used once: no two submissions share a process or a writable
+file. GPU jobs get a child prepared on demand, with the device nodes.
+
+Protocol (AF_UNIX SOCK_SEQPACKET, one job at a time):
+  client -> server  {"kind", "limits", "gpu"} with fds: stdout, stderr, results
+  server -> client  {"workdir", "pid"}       the child is isolated; write the job's files there
+  client -> server  {"go": true}
+  server -> client  {"status", "out_of_memory"} once the child has exited
+  (or {"error": "..."} instead of the first reply if no child could be isolated)
+The client may stop waiting once the results channel says "done"; it reads the
+status before sending its next job.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,62 +39,191 @@ import tempfile
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 
 from grader import cgroups, sandbox
 
-READY = b"R"
 RESULTS_FD = 4
 MAX_FD = 4096
+PREPARE_TIMEOUT = 30
 
 
 # --- server (runs in its own process) ---------------------------------------------
 
 
-def _child(job: dict, fds: list[int], new_root: str) -> None:
-    """In the forked child: isolate, then run the probe. Never returns."""
+def _in_child(control: socket.socket, workdir: str, new_root: str, read_only: list[str], devices: list[str]) -> None:
+    """The prepared child: isolate, wait for the job, run the probe. Never returns."""
     from grader import isolation
     from grader.probe import runtime
 
-    out, err, ready, results = fds
     try:
         os.setsid()
-        for procs in job.get("cgroup_procs", []):
-            with open(procs, "w") as fh:  # before any other process of the job exists
-                fh.write(str(os.getpid()))
-        null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        fd = control.detach()  # the old object must never close a reused descriptor
+        os.dup2(fd, 3)
+        os.closerange(4, MAX_FD)  # the server's own socket among them
+        control = socket.socket(fileno=3)
+        layout = isolation.Layout(new_root=new_root, workdir=workdir, read_only=read_only, devices=devices)
+        isolation.enter_sandbox(layout)
+        control.send(b"ready")
+        message, fds, _, _ = socket.recv_fds(control, 65536, 3)
+        if not message:
+            os._exit(0)  # the server is done with us
+        job = json.loads(message)
+        out, err, results = fds
         os.dup2(out, 1)
         os.dup2(err, 2)
-        os.dup2(ready, 3)  # over the server's socket
         os.dup2(results, RESULTS_FD)
+        control.close()  # fd 3: nothing inside can reach the server
         os.closerange(RESULTS_FD + 1, MAX_FD)
-        layout = isolation.Layout(
-            new_root=new_root, workdir=job["workdir"], read_only=job["read_only"], devices=job["devices"]
-        )
-        isolation.enter_sandbox(layout, job["limits"])
-        os.write(3, READY)
-        os.close(3)
-    except BaseException:  # noqa: BLE001 - report why isolation failed; never run unisolated
-        with contextlib.suppress(OSError):
-            os.write(2, traceback.format_exc().encode())
+        isolation.set_limits(job["limits"])
+    except BaseException:  # noqa: BLE001 - report why; never run unisolated
+        with contextlib.suppress(Exception):
+            control.send(b"failed: " + traceback.format_exc()[-2000:].encode())
         os._exit(125)
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
     sys.argv = ["/sandbox/_probe.py"]
-    sys.path[:] = [p for p in sys.path if p.startswith(tuple(job["read_only"]) + ("/usr",))]
+    sys.path[:] = [p for p in sys.path if p.startswith((*read_only, "/usr"))]
     code = 0
-    if job.get("kind") != "selftest":
-        try:
-            runtime.main(RESULTS_FD)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:  # noqa: BLE001 - a crash of the probe itself
-            traceback.print_exc()
-            code = 1
+    try:
+        runtime.main(RESULTS_FD)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - a crash of the probe itself
+        traceback.print_exc()
+        code = 1
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()
     os._exit(code)
+
+
+@dataclass
+class _Prepared:
+    pid: int
+    control: socket.socket
+    workdir: str
+    cgroup: cgroups.JobCgroup | None
+    error: str = ""
+
+    def wait_ready(self) -> bool:
+        self.control.settimeout(PREPARE_TIMEOUT)
+        try:
+            message = self.control.recv(65536)
+        except TimeoutError:
+            message = b"failed: isolation timed out"
+        if message == b"ready":
+            return True
+        self.error = message.decode(errors="replace") or "the child exited while isolating"
+        return False
+
+    def discard(self) -> tuple[int, bool]:
+        """Reap the child, kill what is left of it, remove its files; (wait status, out of memory)."""
+        self.control.close()
+        with contextlib.suppress(ChildProcessError):
+            _, status = os.waitpid(self.pid, 0)
+            return status, self._clean()
+        return 0, self._clean()
+
+    def _clean(self) -> bool:
+        out_of_memory = sandbox.finish_cgroup(self.cgroup)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return out_of_memory
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_leftovers() -> None:
+    """Remove work dirs and cgroups left by fork servers that died without cleaning up."""
+    import glob
+
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), "grade[r-]*-*")):
+        parts = os.path.basename(path).split("-")
+        owner = next((int(p) for p in parts if p.isdigit()), None)
+        if owner and owner != os.getpid() and not _alive(owner):
+            shutil.rmtree(path, ignore_errors=True)
+    cgroups.sweep(lambda pid: pid != os.getpid() and not _alive(pid))
+
+
+class _Server:
+    def __init__(self, conn: socket.socket):
+        self.conn = conn
+        sweep_leftovers()
+        self.new_root = tempfile.mkdtemp(prefix=f"grader-root-{os.getpid()}-")
+        self.read_only = sandbox.python_roots()
+        self.defaults = sandbox.Limits()
+        self.prepared: _Prepared | None = None
+
+    def prepare(self, devices: list[str]) -> _Prepared:
+        workdir = tempfile.mkdtemp(prefix=f"grade-{os.getpid()}-")
+        cgroup = cgroups.JobCgroup.create(self.defaults.memory_mb, self.defaults.max_processes)
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            parent_end.close()
+            if cgroup:
+                cgroup.add(os.getpid())  # before any other process of the job exists
+            _in_child(child_end, workdir, self.new_root, self.read_only, devices)
+        child_end.close()
+        return _Prepared(pid, parent_end, workdir, cgroup)
+
+    def serve(self) -> None:
+        self.conn.send(json.dumps({"ready": True}).encode())
+        self.prepared = self.prepare([])
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.conn, 65536, 3)
+            except OSError:
+                break
+            if not message:
+                break
+            job = json.loads(message)
+            devices = sandbox.gpu_devices() if job.get("gpu") else []
+            if devices:
+                child = self.prepare(devices)
+            else:
+                child, self.prepared = self.prepared or self.prepare([]), None
+            try:
+                self.run(child, job, fds)
+            except OSError:
+                break  # the client went away mid-job
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            if self.prepared is None:
+                self.prepared = self.prepare([])  # while the client reads its results
+        if self.prepared:
+            self.prepared.discard()
+        with contextlib.suppress(OSError):
+            os.rmdir(self.new_root)
+
+    def run(self, child: _Prepared, job: dict, fds: list[int]) -> None:
+        if not child.wait_ready():
+            child.discard()
+            self.conn.send(json.dumps({"error": child.error[-2000:]}).encode())
+            return
+        limits = sandbox.Limits.from_dict(job["limits"])
+        if child.cgroup:
+            child.cgroup.set_limits(limits.memory_mb, limits.max_processes)
+        self.conn.send(json.dumps({"workdir": child.workdir, "pid": child.pid}).encode())
+        go = self.conn.recv(65536)
+        if go and json.loads(go).get("go"):
+            socket.send_fds(child.control, [json.dumps({"limits": limits.as_rlimits()}).encode()], fds)
+        else:
+            os.kill(child.pid, signal.SIGKILL)
+        status, out_of_memory = child.discard()
+        self.conn.send(json.dumps({"status": status, "out_of_memory": out_of_memory}).encode())
 
 
 def serve(fd: int) -> None:
@@ -97,28 +233,7 @@ def serve(fd: int) -> None:
     from grader import isolation  # noqa: F401
     from grader.probe import runtime  # noqa: F401
 
-    conn = socket.socket(fileno=fd)
-    new_root = tempfile.mkdtemp(prefix="grader-root-")
-    conn.send(json.dumps({"ready": True}).encode())
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(conn, 65536, 4)
-        except (ConnectionError, OSError):
-            break
-        if not message:
-            break
-        job = json.loads(message)
-        pid = os.fork()
-        if pid == 0:
-            conn.close()
-            _child(job, fds, new_root)
-        for passed in fds:
-            os.close(passed)
-        conn.send(json.dumps({"pid": pid}).encode())
-        _, status = os.waitpid(pid, 0)
-        conn.send(json.dumps({"status": status}).encode())
-    with contextlib.suppress(OSError):
-        os.rmdir(new_root)
+    _Server(socket.socket(fileno=fd)).serve()
 
 
 # --- client (runs in the grading worker) -----------------------------------------
@@ -135,6 +250,7 @@ class ForkServer:
         self.process: subprocess.Popen | None = None
         self.conn: socket.socket | None = None
         self.lock = threading.Lock()
+        self.status_pending = False
 
     def start(self, timeout: float = 60) -> None:
         if self.alive:
@@ -162,24 +278,28 @@ class ForkServer:
             self.stop()
             raise ForkServerError("fork server exited at start")
         self.conn = parent
+        self.status_pending = False
         # Prove that isolation works here before taking any student code.
-        with tempfile.TemporaryDirectory(prefix="grade-selftest-") as workdir:
-            try:
-                run = self._run(workdir, sandbox.Limits(wall_seconds=30), False, "selftest")
-            except (sandbox.SandboxUnavailable, OSError, ValueError) as exc:
-                self.stop()
-                raise ForkServerError(f"warm sandbox cannot isolate here: {exc}") from exc
-        if run.exit_code != 0:
+        try:
+            run = self._run({"cases": []}, sandbox.Limits(wall_seconds=30), False, None)
+        except (sandbox.SandboxUnavailable, OSError, ValueError) as exc:
+            self.stop()
+            raise ForkServerError(f"warm sandbox cannot isolate here: {exc}") from exc
+        if b'{"done": true}' not in run.results:
             self.stop()
             raise ForkServerError(f"warm sandbox self-test failed: {run.stderr.strip()[-500:]}")
 
     def stop(self) -> None:
+        """Close the connection (the server cleans up and exits), then make sure it is gone."""
         if self.conn:
             self.conn.close()
             self.conn = None
         if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
         self.process = None
 
     @property
@@ -187,6 +307,7 @@ class ForkServer:
         return self.process is not None and self.process.poll() is None and self.conn is not None
 
     def run(self, workdir, argv, limits: sandbox.Limits, gpu: bool = False, on_results=None) -> sandbox.SandboxRun:
+        """Run the job whose files are in workdir (copied into the prepared child's own work dir)."""
         with self.lock:
             if not self.alive:
                 self.stop()
@@ -195,98 +316,143 @@ class ForkServer:
                 except (ForkServerError, OSError) as exc:
                     raise sandbox.SandboxUnavailable(str(exc)) from exc
             try:
-                return self._run(str(workdir), limits, gpu, "grade", on_results)
+                files = {
+                    name: (workdir / name).read_bytes()
+                    for name in os.listdir(workdir)
+                    if (workdir / name).is_file() and not (workdir / name).is_symlink()
+                }
+                return self._run(files, limits, gpu, on_results)
             except (OSError, ForkServerError, ValueError) as exc:
                 self.stop()  # a broken server is replaced on the next job
                 raise sandbox.SandboxUnavailable(f"fork server failed: {exc}") from exc
 
-    def _run(self, workdir: str, limits: sandbox.Limits, gpu: bool, kind: str, on_results=None) -> sandbox.SandboxRun:
+    def _recv(self, timeout: float) -> dict:
         assert self.conn is not None
-        cgroup = cgroups.JobCgroup.create(limits.memory_mb, limits.max_processes)
-        job = {
-            "kind": kind,
-            "workdir": workdir,
-            "limits": limits.as_rlimits(),
-            "read_only": sandbox.python_roots(),
-            "devices": sandbox.gpu_devices() if gpu else [],
-            "cgroup_procs": cgroup.procs_files if cgroup else [],
-        }
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        ready_r, ready_w = os.pipe()
-        results_r, results_w = os.pipe()
+        self.conn.settimeout(timeout)
+        message = self.conn.recv(65536)
+        if not message:
+            raise ForkServerError("fork server closed the connection")
+        reply = json.loads(message)
+        if not isinstance(reply, dict):
+            raise ForkServerError("unexpected reply from fork server")
+        return reply
+
+    def _collect_status(self, timeout: float = 30) -> dict:
+        if not self.status_pending:
+            return {}
+        reply = self._recv(timeout)
+        self.status_pending = False
+        if "status" not in reply:
+            raise ForkServerError(f"expected a status, got {reply}")
+        return reply
+
+    def _run(self, files, limits: sandbox.Limits, gpu: bool, on_results) -> sandbox.SandboxRun:
+        assert self.conn is not None
+        self._collect_status()  # the previous job's, if we left early
+        if isinstance(files, dict) and "cases" in files:  # the self-test: an empty job
+            files = {"cases.json": json.dumps(files).encode(), "submission.py": b""}
+        pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, results
         started = time.monotonic()
         try:
-            socket.send_fds(self.conn, [json.dumps(job).encode()], [out_w, err_w, ready_w, results_w])
+            request = {"kind": "grade", "limits": limits.as_dict(), "gpu": gpu}
+            socket.send_fds(self.conn, [json.dumps(request).encode()], [w for _, w in pipes])
         finally:
-            for fd in (out_w, err_w, ready_w, results_w):
-                os.close(fd)
-        pid = None
-        overflow = threading.Event()
-        results_overflow = threading.Event()
+            for _, w in pipes:
+                os.close(w)
+        readers = [r for r, _ in pipes]
+        try:
+            reply = self._recv(PREPARE_TIMEOUT + 10)
+            if "error" in reply:
+                self.status_pending = False
+                raise sandbox.SandboxUnavailable(f"warm sandbox could not isolate the job: {reply['error']}")
+            self.status_pending = True
+            workdir = reply["workdir"]
+            for name, data in files.items():
+                with open(os.path.join(workdir, name), "wb") as fh:
+                    fh.write(data)
+            self.conn.send(json.dumps({"go": True}).encode())
+            return self._watch(reply["pid"], readers, limits, on_results, started)
+        finally:
+            for fd in readers:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
-        def kill() -> None:
-            if pid:
+    def _watch(self, pid: int, fds: list[int], limits: sandbox.Limits, on_results, started: float):
+        """Read stdout, stderr and results until the probe is done, the child exits, or time is up."""
+        keep = limits.output_kb * 1024
+        caps = [keep * sandbox.OUTPUT_KILL_FACTOR, keep * sandbox.OUTPUT_KILL_FACTOR, limits.result_mb << 20]
+        kept = [bytearray(), bytearray(), bytearray()]
+        totals = [0, 0, 0]
+        for fd in fds:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        open_fds = set(range(3))
+        deadline = started + limits.wall_seconds
+        timed_out = output_exceeded = results_exceeded = done = False
+        while open_fds and not done:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([fds[i] for i in open_fds], [], [], remaining)
+            for fd in ready:
+                index = fds.index(fd)
+                while True:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except BlockingIOError:
+                        break
+                    if not chunk:
+                        open_fds.discard(index)
+                        break
+                    totals[index] += len(chunk)
+                    limit = caps[index] if index == 2 else keep
+                    if len(kept[index]) < limit:
+                        kept[index] += chunk[: limit - len(kept[index])]
+                    if index == 2:
+                        if on_results is not None:
+                            on_results(chunk)
+                        done = done or b'{"done": true}\n' in kept[2][-64:]
+                    if totals[index] > caps[index]:
+                        if index == 2:
+                            results_exceeded = True
+                        else:
+                            output_exceeded = True
+            if output_exceeded or results_exceeded:
+                break
+        clean = done and not (b'"died"' in kept[2] or b'"limit"' in kept[2] or b'"fatal"' in kept[2])
+        if clean:
+            # The probe finished and nothing died: take the output already written, and
+            # let the teardown finish while we judge (its status is read before the next job).
+            for index in (0, 1):
+                with contextlib.suppress(BlockingIOError, OSError):
+                    while chunk := os.read(fds[index], 65536):
+                        totals[index] += len(chunk)
+                        kept[index] += chunk[: max(0, keep - len(kept[index]))]
+            code, out_of_memory = 0, False
+        else:
+            if timed_out or output_exceeded or results_exceeded:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-
-        def on_overflow() -> None:
-            overflow.set()
-            kill()
-
-        def on_results_overflow() -> None:
-            results_overflow.set()
-            kill()
-
-        keep = limits.output_kb * 1024
-        stdout = sandbox.CappedReader(os.fdopen(out_r, "rb", buffering=0), keep, on_overflow)
-        stderr = sandbox.CappedReader(os.fdopen(err_r, "rb", buffering=0), keep, on_overflow)
-        results = sandbox.CappedReader(
-            os.fdopen(results_r, "rb", buffering=0), limits.result_mb << 20, on_results_overflow, 1, on_results
+            reply = self._collect_status(limits.wall_seconds + 30)
+            code = os.waitstatus_to_exitcode(reply["status"])
+            out_of_memory = bool(reply.get("out_of_memory"))
+        # Like bwrap, the child reports the sandbox's death by signal N as exit status 128+N.
+        sig = -code if code < 0 else (code - 128 if code > 128 and not timed_out else None)
+        run = sandbox.SandboxRun(
+            exit_code=code if code >= 0 else None,
+            signal=sig,
+            timed_out=timed_out,
+            output_exceeded=output_exceeded,
+            stdout=bytes(kept[0]).decode("utf-8", errors="replace"),
+            stderr=bytes(kept[1]).decode("utf-8", errors="replace"),
+            stdout_truncated=totals[0] > keep,
+            stderr_truncated=totals[1] > keep,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            cpu_limit_ms=limits.cpu_seconds * 1000,
+            results=bytes(kept[2]),
+            results_exceeded=results_exceeded,
+            out_of_memory=out_of_memory,
         )
-        for reader in (stdout, stderr, results):
-            reader.start()
-        try:
-            self.conn.settimeout(10)
-            reply = json.loads(self.conn.recv(65536) or b"null")
-            if not isinstance(reply, dict) or "pid" not in reply:
-                raise ForkServerError("no pid from fork server")
-            pid = reply["pid"]
-            timed_out = False
-            self.conn.settimeout(limits.wall_seconds)
-            try:
-                message = self.conn.recv(65536)
-            except TimeoutError:
-                timed_out = True
-                kill()
-                self.conn.settimeout(10)
-                message = self.conn.recv(65536)
-            reply = json.loads(message or b"null")
-            if not isinstance(reply, dict) or "status" not in reply:
-                raise ForkServerError("fork server died during a job")
-        finally:
-            for reader in (stdout, stderr, results):
-                reader.join(timeout=5)
-            out_of_memory = sandbox.finish_cgroup(cgroup)
-        readable, _, _ = select.select([ready_r], [], [], 0)
-        isolated = bool(readable) and os.read(ready_r, 1) == READY
-        os.close(ready_r)
-        if not isolated:
-            raise sandbox.SandboxUnavailable(
-                "warm sandbox could not isolate the job: " + stderr.data.decode(errors="replace")[-500:]
-            )
-        run = sandbox.make_run(
-            os.waitstatus_to_exitcode(reply["status"]),
-            timed_out,
-            overflow.is_set(),
-            stdout,
-            stderr,
-            int((time.monotonic() - started) * 1000),
-            limits,
-            results,
-            results_overflow,
-        )
-        run.out_of_memory = out_of_memory
         return run
 
 

@@ -143,7 +143,7 @@ def _build_root(layout: Layout) -> None:
         _bind(device, target, read_only=False)
 
 
-def enter_sandbox(layout: Layout, limits: dict[str, int]) -> None:
+def enter_sandbox(layout: Layout, limits: dict[str, int] | None = None) -> None:
     """Call in a forked child. Returns in the sandboxed PID 1; the caller's process waits for it and exits.
 
     The process that calls this never returns from it: it waits for the
@@ -175,7 +175,8 @@ def enter_sandbox(layout: Layout, limits: dict[str, int]) -> None:
     _check(_libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     os.rmdir("/.old")
     os.chdir("/sandbox")
-    set_limits(limits)
+    if limits is not None:
+        set_limits(limits)  # else the caller lowers them later, which needs no capability
     drop_capabilities()
 
 

@@ -14,6 +14,7 @@ Fail closed: when bwrap is missing or cannot create namespaces, `run` raises
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
 import os
 import shutil
@@ -54,6 +55,9 @@ class Limits:
     # and rely on the memory cgroup.
     limit_address_space: bool = True
 
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
     def as_rlimits(self) -> dict[str, int]:
         return {
             "cpu_seconds": self.cpu_seconds,
@@ -65,7 +69,11 @@ class Limits:
 
     @classmethod
     def from_dict(cls, data: dict) -> Limits:
-        known = {k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        known = {
+            k: (bool(v) if k == "limit_address_space" else int(v))
+            for k, v in data.items()
+            if k in cls.__dataclass_fields__
+        }
         return cls(**known)
 
 

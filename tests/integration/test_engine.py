@@ -201,12 +201,12 @@ def test_no_sandbox_means_no_run_and_no_charge(softmax_exercise, monkeypatch, tm
     assert not marker.exists()
 
 
-def test_a_job_the_warm_server_cannot_isolate_is_a_sandbox_error(tmp_path):
+def test_a_broken_warm_job_is_a_sandbox_error_and_the_next_one_is_graded(tmp_path):
     from grader import sandbox as sandbox_module
 
-    with pytest.raises(sandbox_module.SandboxUnavailable, match="could not isolate"):
+    with pytest.raises(sandbox_module.SandboxUnavailable):
         engine.fork_server().run(tmp_path / "missing", [], sandbox_module.Limits())
-    # The server survives and takes the next job.
+    # The server is replaced and takes the next job.
     report = engine.grade(content.find_exercise("softmax-temperature", EXERCISES), SOLUTION, warm=True)
     assert report["score"] == 10
 
