@@ -96,7 +96,12 @@ def grade_payload(payload: dict, on_progress=None) -> dict:
     return engine.grade(exercise, payload["source"], warm=warm_start_enabled(), on_progress=on_progress)
 
 
-@app.task(name="grader.grade_submission", bind=True, acks_late=True)
+def retry_delay(retries: int) -> float:
+    """Seconds before grading again after an infrastructure failure: 5, 10, 20 by default."""
+    return float(os.environ.get("GRADER_RETRY_DELAY", "5")) * 2**retries
+
+
+@app.task(name="grader.grade_submission", bind=True, acks_late=True, max_retries=3)
 def grade_submission(self, payload: dict) -> None:
     submission_id = payload["submission_id"]
     report_started(submission_id)
@@ -116,4 +121,8 @@ def grade_submission(self, payload: dict) -> None:
             },
         )
         report["internal_error"] = repr(exc)[:1000]
+    report["attempts"] = self.request.retries + 1
+    if report["status"] == "sandbox_error" and self.request.retries < self.max_retries:
+        # Our failure, not the student's: try again later (perhaps on another worker), never charge.
+        raise self.retry(countdown=retry_delay(self.request.retries))
     report_result(submission_id, report)

@@ -119,3 +119,29 @@ def test_a_worker_killed_mid_grade_is_replaced_and_the_task_redelivered(grading_
     # The replacement process grades the next submission too.
     after = wait_until_final(submit(alice, course, SOLUTION).pk)
     assert (after.status, after.score) == ("graded", 10.0)
+
+
+def test_infrastructure_failures_are_retried_then_recorded_uncharged(grading_stack, alice, course, monkeypatch):
+    from grader import engine, sandbox
+    from grader import worker as grading_worker
+    from submissions.services import grading_payload
+
+    # This process plays a worker whose machine has no usable sandbox.
+    monkeypatch.setenv("GRADER_BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setenv("GRADER_WARM_START", "0")
+    monkeypatch.setenv("GRADER_RETRY_DELAY", "0")
+    monkeypatch.setattr(grading_worker.app.conf, "broker_url", grading_stack["redis"].url)
+    sandbox.check_available.cache_clear()
+    try:
+        with monkeypatch.context() as m:
+            # The Celery worker must not take it first: build the row without publishing.
+            m.setattr("submissions.services.enqueue_grading", lambda submission_id: True)
+            submission = submit(alice, course, SOLUTION)
+        grading_worker.grade_submission.apply(args=[grading_payload(submission)])
+    finally:
+        sandbox.check_available.cache_clear()
+        engine.fork_server().stop()
+    recorded = wait_until_final(submission.pk)
+    assert (recorded.status, recorded.charged, recorded.score) == ("sandbox_error", False, 0.0)
+    assert recorded.report["attempts"] == 4  # the first try and three retries
+    assert "bubblewrap" in recorded.report["message"]["en"] or "bwrap" in recorded.report["message"]["en"]
