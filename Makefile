@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format validate clean
+.PHONY: run test lint format validate selftest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,10 @@ format: $(VENV)/.dev-installed
 validate: $(VENV)/.installed
 	$(BIN)/python -m grader validate
 
-test: $(VENV)/.dev-installed lint validate
+selftest: $(VENV)/.installed
+	$(BIN)/python -m grader selftest
+
+test: $(VENV)/.dev-installed lint validate selftest
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

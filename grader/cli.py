@@ -62,6 +62,22 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _selftest(args: argparse.Namespace) -> int:
+    from grader import selftest
+
+    rows, errors = selftest.run(Path(args.root) if args.root else None, warm=not args.cold)
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(selftest.table(rows))
+    failed = [row for row in rows if not row.ok]
+    print(f"{len(rows) - len(failed)} of {len(rows)} samples grade as declared")
+    if not args.cold:
+        from grader import engine
+
+        engine.fork_server().stop()
+    return 1 if failed or errors else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,5 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     validate = sub.add_parser("validate", help="validate every exercise folder and list all errors")
     validate.add_argument("root", nargs="?")
     validate.set_defaults(func=_validate)
+    selftest = sub.add_parser("selftest", help="check that every exercise grades as declared")
+    selftest.add_argument("root", nargs="?")
+    selftest.add_argument("--cold", action="store_true", help="grade on the cold path (fresh bwrap each time)")
+    selftest.set_defaults(func=_selftest)
     args = parser.parse_args(argv)
     return args.func(args)
