@@ -7,6 +7,7 @@ results consumer writes to the (test) database.
 import pytest
 
 from submissions import services
+from tests import services as test_services
 from tests.conftest import NAIVE_SOFTMAX, SOLUTION, enrollment_of, exercise, wait_until_final
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -145,3 +146,26 @@ def test_infrastructure_failures_are_retried_then_recorded_uncharged(grading_sta
     assert (recorded.status, recorded.charged, recorded.score) == ("sandbox_error", False, 0.0)
     assert recorded.report["attempts"] == 4  # the first try and three retries
     assert "bubblewrap" in recorded.report["message"]["en"] or "bwrap" in recorded.report["message"]["en"]
+
+
+def test_a_submission_made_while_redis_is_down_is_kept_and_graded_after_a_requeue(grading_stack, alice, course):
+    import time
+
+    from submissions.models import Submission
+    from submissions.services import requeue_stale
+
+    redis = grading_stack["redis"]
+    redis.stop()
+    try:
+        started = time.monotonic()
+        submission = submit(alice, course, SOLUTION)  # publishing fails; the row stays
+        waited = time.monotonic() - started
+    finally:
+        redis.start()
+    assert Submission.objects.get(pk=submission.pk).status == "queued"
+    assert waited < 30
+    # Both workers reconnect to the restarted broker by themselves.
+    test_services.wait_for_workers(grading_stack["app"], ["grader@test", "results@test"], timeout=60)
+    assert requeue_stale(older_than_seconds=0) == 1
+    graded = wait_until_final(submission.pk)
+    assert (graded.status, graded.score) == ("graded", 10.0)
