@@ -210,7 +210,8 @@ def grade(
             "device": device,
             "case_seconds": budget.get("case_seconds", 5),
             "cpu_seconds": budget.get("cpu_seconds", 10),
-            "cases": [{k: codec.encode(v) for k, v in c.items() if k != "check"} for c in cases],
+            # Only what the call needs goes in: never the check names, labels or anything else of the judge's.
+            "cases": [{k: codec.encode(c[k]) for k in ("id", "call", "args", "kwargs") if k in c} for c in cases],
         }
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
         limits = sandbox.Limits.from_dict(budget)
@@ -364,7 +365,10 @@ def _score_checks(
 ) -> list[dict]:
     results = []
     for check in exercise.checks:
-        mine = [c for c in cases.values() if c["check"] == check["name"]]
+        # A case serves one check ("check") or several ("checks": one expensive call, e.g. a training run).
+        mine = [
+            {**c, "check": check["name"]} for c in cases.values() if check["name"] in c.get("checks", [c.get("check")])
+        ]
         verdict: Verdict | None = None
         if not mine:
             verdict = Verdict(False, {"pt": "Não executado.", "en": "Not run."})

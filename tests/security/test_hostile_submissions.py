@@ -5,7 +5,6 @@ Every test runs on both sandbox paths: the warm fork server (what workers use)
 and a fresh bwrap sandbox.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -472,9 +471,18 @@ def test_the_project_tree_is_not_mounted(exercise, warm):
     assert "exercises" not in listed and "platform" not in listed and "var" not in listed
 
 
-def test_reading_the_hidden_inputs_does_not_reveal_expected_values(exercise, warm):
-    hostile = "import json\nspec = json.load(open('/sandbox/cases.json'))\nprint(sorted(spec['cases'][0]))\n" + ZEROS
+def test_the_sandbox_gets_the_inputs_but_never_hidden_labels(warm):
+    """mlp-spirals judges on test labels the student's code must never see."""
+    exercise = content.find_exercise("mlp-spirals", EXERCISES)
+    hostile = """
+import json
+spec = json.load(open("/sandbox/cases.json"))
+print("KEYS", sorted({key for case in spec["cases"] for key in case}), sorted(spec))
+
+def fit_predict(x_train, y_train, x_test):
+    import torch
+    return torch.zeros(x_test.shape[0], dtype=torch.int64)
+"""
     report = grade(exercise, hostile, warm)
-    assert "expected" not in report["stdout"]
-    assert os.path.basename("cases.json")  # the inputs are the student's to see; only the judge knows answers
-    assert report["score"] == 0
+    assert "KEYS ['args', 'call', 'id'] ['case_seconds', 'cases', 'cpu_seconds', 'device']" in report["stdout"]
+    assert report["score"] == 2  # the right shape and type, and about half the points right
