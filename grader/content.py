@@ -22,7 +22,16 @@ from typing import Any
 LANGUAGES = ("pt", "en")
 KINDS = ("quiz", "code")
 QUEUES = ("cpu", "gpu")
-QUIZ_TYPES = ("numeric", "single_choice")
+QUIZ_TYPES = (
+    "numeric",
+    "single_choice",
+    "multiple_choice",
+    "ordering",
+    "parsons",
+    "matching",
+    "short_answer",
+    "list_answer",
+)
 # Files that only the grader may read; they never reach the site or the sandbox.
 HIDDEN_FILES = ("solution.py", "checks.py")
 MAX_SOURCE_BYTES = 64 * 1024

@@ -12,6 +12,7 @@ import hashlib
 import math
 import random
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,7 +162,84 @@ def _validate_single_choice(spec: dict) -> list[tuple[str, str]]:
     return errors
 
 
-_VALIDATORS = {"numeric": _validate_numeric, "single_choice": _validate_single_choice}
+def _bilingual_ok(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(value.get(lang), str) and value.get(lang) for lang in ("pt", "en")
+    )
+
+
+def _validate_items(spec: dict, key: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """A list of {id, text: {pt, en}} (or `code` for Parsons lines), ids unique."""
+    items = spec.get(key)
+    if not isinstance(items, list) or len(items) < 2:
+        return [], [(f"quiz.{key}", "needs at least two entries")]
+    errors, ids = [], []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            errors.append((f"quiz.{key}[{index}]", "needs an id"))
+            continue
+        if not (_bilingual_ok(item.get("text")) or isinstance(item.get("code"), str)):
+            errors.append((f"quiz.{key}[{index}]", "needs text.pt and text.en (or code)"))
+        ids.append(item["id"])
+    if len(set(ids)) != len(ids):
+        errors.append((f"quiz.{key}", "ids must be unique"))
+    return ids, errors
+
+
+def _validate_multiple_choice(spec: dict) -> list[tuple[str, str]]:
+    ids, errors = _validate_items(spec, "options")
+    answer = spec.get("answer")
+    if not isinstance(answer, list) or not answer or not set(answer) <= set(ids):
+        errors.append(("quiz.answer", f"must be a non-empty list of option ids from {ids}"))
+    return errors
+
+
+def _validate_ordering(spec: dict) -> list[tuple[str, str]]:
+    # The items are listed in their correct order; students see them shuffled.
+    return _validate_items(spec, "items")[1]
+
+
+def _validate_matching(spec: dict) -> list[tuple[str, str]]:
+    left, errors = _validate_items(spec, "left")
+    right, more = _validate_items(spec, "right")
+    errors += more
+    answer = spec.get("answer")
+    if not isinstance(answer, dict) or set(answer) != set(left) or not set(answer.values()) <= set(right):
+        errors.append(("quiz.answer", "must map every left id to a right id"))
+    return errors
+
+
+def _validate_short_answer(spec: dict) -> list[tuple[str, str]]:
+    accepted = spec.get("accepted")
+    if not isinstance(accepted, dict) or not any(isinstance(accepted.get(lang), list) for lang in ("pt", "en")):
+        return [("quiz.accepted", "needs lists of accepted answers under pt and/or en")]
+    return []
+
+
+def _validate_list_answer(spec: dict) -> list[tuple[str, str]]:
+    items = spec.get("items")
+    errors = []
+    if not isinstance(items, list) or not items:
+        return [("quiz.items", "needs a list of {names = [...]} entries")]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("names"), list) or not item["names"]:
+            errors.append((f"quiz.items[{index}]", "needs names (the accepted spellings, pt and en)"))
+    required = spec.get("required", len(items))
+    if not isinstance(required, int) or not 1 <= required <= len(items):
+        errors.append(("quiz.required", f"must be between 1 and {len(items)}"))
+    return errors
+
+
+_VALIDATORS = {
+    "numeric": _validate_numeric,
+    "single_choice": _validate_single_choice,
+    "multiple_choice": _validate_multiple_choice,
+    "ordering": _validate_ordering,
+    "parsons": _validate_ordering,
+    "matching": _validate_matching,
+    "short_answer": _validate_short_answer,
+    "list_answer": _validate_list_answer,
+}
 
 
 # --- grading --------------------------------------------------------------------
@@ -242,4 +320,113 @@ def _grade_single_choice(spec: dict, answer: Any, params: dict) -> QuizResult:
     )
 
 
-_GRADERS = {"numeric": _grade_numeric, "single_choice": _grade_single_choice}
+def _result(spec: dict, fraction: float, expected: Any, details: dict | None = None) -> QuizResult:
+    points = float(spec.get("points", 1))
+    fraction = max(0.0, min(1.0, fraction))
+    correct = fraction >= 1.0
+    if correct:
+        feedback = {"pt": "Correto.", "en": "Correct."}
+    elif fraction > 0:
+        feedback = {
+            "pt": f"Parcialmente correto ({fraction:.0%}).",
+            "en": f"Partly correct ({fraction:.0%}).",
+        }
+    else:
+        feedback = {"pt": "Incorreto.", "en": "Incorrect."}
+    extra = spec.get("feedback_wrong")
+    if not correct and isinstance(extra, dict):
+        feedback = {lang: f"{feedback[lang]} {extra.get(lang, '')}".strip() for lang in ("pt", "en")}
+    return QuizResult(round(points * fraction, 4), points, correct, feedback, expected, details or {})
+
+
+def _as_id_list(answer: Any, ids: list[str]) -> list[str]:
+    if isinstance(answer, str):
+        answer = [answer]
+    if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
+        raise MalformedAnswer("Escolha pelo menos uma opção.", "Choose at least one option.")
+    if not set(answer) <= set(ids):
+        raise MalformedAnswer("Escolha apenas opções da lista.", "Choose only options from the list.")
+    return answer
+
+
+def _grade_multiple_choice(spec: dict, answer: Any, params: dict) -> QuizResult:
+    ids = [option["id"] for option in spec["options"]]
+    chosen = set(_as_id_list(answer, ids))
+    right = set(spec["answer"])
+    # Each right option chosen earns its share; each wrong one chosen takes a share away.
+    fraction = (len(chosen & right) - len(chosen - right)) / len(right)
+    return _result(spec, fraction, sorted(right), {"chosen": sorted(chosen)})
+
+
+def _grade_ordering(spec: dict, answer: Any, params: dict) -> QuizResult:
+    ids = [item["id"] for item in spec["items"]]
+    if not isinstance(answer, list) or sorted(answer) != sorted(ids):
+        raise MalformedAnswer("Use cada item exatamente uma vez.", "Use every item exactly once.")
+    position = {item: index for index, item in enumerate(answer)}
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    in_order = sum(position[a] < position[b] for a, b in pairs) / len(pairs)
+    # Kendall's tau, floored at 0: 1 only for the exact order, 0 for a random or reversed one.
+    return _result(spec, 2 * in_order - 1, ids)
+
+
+def _grade_matching(spec: dict, answer: Any, params: dict) -> QuizResult:
+    left = [item["id"] for item in spec["left"]]
+    right = {item["id"] for item in spec["right"]}
+    if not isinstance(answer, dict) or set(answer) != set(left) or not set(answer.values()) <= right:
+        raise MalformedAnswer("Associe cada item a uma opção.", "Match every item to an option.")
+    hits = sum(answer[key] == spec["answer"][key] for key in left)
+    return _result(spec, hits / len(left), spec["answer"])
+
+
+def normalize(text: str) -> str:
+    """Case, accents, punctuation and spacing do not matter: 'Sigmóide ' == 'sigmoide'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w\s]", " ", stripped).split())
+
+
+def _grade_short_answer(spec: dict, answer: Any, params: dict) -> QuizResult:
+    if not isinstance(answer, str) or not answer.strip():
+        raise MalformedAnswer("Escreva uma resposta.", "Write an answer.")
+    accepted = {normalize(a) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])}
+    return _result(spec, 1.0 if normalize(answer) in accepted else 0.0, sorted(accepted))
+
+
+def _split_list(answer: Any) -> list[str]:
+    if isinstance(answer, list):
+        parts = [str(a) for a in answer]
+    elif isinstance(answer, str):
+        parts = re.split(r"[\n,;]+", answer)
+    else:
+        parts = []
+    parts = [normalize(p) for p in parts if normalize(p)]
+    if not parts:
+        raise MalformedAnswer(
+            "Escreva os itens separados por vírgula ou um por linha.",
+            "Write the items separated by commas, or one per line.",
+        )
+    return parts
+
+
+def _grade_list_answer(spec: dict, answer: Any, params: dict) -> QuizResult:
+    given = set(_split_list(answer))
+    found = [item for item in spec["items"] if given & {normalize(name) for name in item["names"]}]
+    required = spec.get("required", len(spec["items"]))
+    return _result(
+        spec,
+        min(len(found), required) / required,
+        [item["names"][0] for item in spec["items"]],
+        {"found": [item["names"][0] for item in found]},
+    )
+
+
+_GRADERS = {
+    "numeric": _grade_numeric,
+    "single_choice": _grade_single_choice,
+    "multiple_choice": _grade_multiple_choice,
+    "ordering": _grade_ordering,
+    "parsons": _grade_ordering,
+    "matching": _grade_matching,
+    "short_answer": _grade_short_answer,
+    "list_answer": _grade_list_answer,
+}
