@@ -124,6 +124,8 @@ def _build_root(layout: Layout) -> None:
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     for name in ("usr", "sandbox", "tmp", "proc", "dev", ".old"):
         os.mkdir(f"{root}/{name}")
+    # The private /tmp first: a Python environment that lives under /tmp is bound on top of it.
+    _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     _bind("/usr", f"{root}/usr")
     for top in ("lib", "lib64", "lib32", "bin", "sbin"):
         if os.path.islink(f"/{top}"):
@@ -135,7 +137,6 @@ def _build_root(layout: Layout) -> None:
         os.makedirs(root + path, exist_ok=True)
         _bind(path, root + path)
     _bind(layout.workdir, f"{root}/sandbox", read_only=False)
-    _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     _mount("tmpfs", f"{root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
     for device in [f"/dev/{name}" for name in DEVICES] + layout.devices:
         target = root + device

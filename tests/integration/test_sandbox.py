@@ -144,3 +144,26 @@ def test_ignoring_sigxcpu_still_ends_at_the_hard_cpu_limit(tmp_path):
     run = run_python(tmp_path, code, cpu_seconds=1, wall_seconds=20)
     assert not run.timed_out
     assert stopped_for_cpu(run)
+
+
+def test_read_only_roots_under_tmp_stay_visible_in_the_warm_sandbox(tmp_path):
+    """A virtualenv in a checkout under /tmp must not be hidden by the sandbox's private /tmp."""
+    from grader import isolation
+
+    env_dir = tmp_path / "venv"
+    env_dir.mkdir()
+    (env_dir / "marker.txt").write_text("visible")
+    (tmp_path / "root").mkdir()
+    (tmp_path / "work").mkdir()
+    assert str(env_dir).startswith("/tmp/")
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            layout = isolation.Layout(str(tmp_path / "root"), str(tmp_path / "work"), [str(env_dir)], [])
+            isolation.enter_sandbox(layout)
+            code = 0 if (env_dir / "marker.txt").read_text() == "visible" and os.getcwd() == "/sandbox" else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
