@@ -118,7 +118,17 @@ def render_prompt(template: str, params: dict, lang: str = "pt") -> str:
 
 def validate_spec(spec: dict) -> list[tuple[str, str]]:
     validator = _VALIDATORS.get(spec.get("type", ""))
-    return validator(spec) if validator else [("quiz.type", "unknown type")]
+    if not validator:
+        return [("quiz.type", "unknown type")]
+    errors = validator(spec)
+    for index, sample in enumerate(spec.get("samples", [])):
+        # Wrong answers students really give, with the share of the points each must get (selftest checks).
+        score = sample.get("score") if isinstance(sample, dict) else None
+        if "answer" not in (sample if isinstance(sample, dict) else {}) or not isinstance(score, (int, float)):
+            errors.append((f"quiz.samples[{index}]", "needs answer and score (a fraction of the points, 0 to 1)"))
+        elif not 0 <= score <= 1:
+            errors.append((f"quiz.samples[{index}].score", "must be between 0 and 1"))
+    return errors
 
 
 def _validate_numeric(spec: dict) -> list[tuple[str, str]]:

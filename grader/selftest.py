@@ -71,7 +71,39 @@ def _quiz_rows(exercise: content.Exercise) -> list[Row]:
             expected = points if option["id"] == spec["answer"] else 0.0
             got = quiz.grade(spec, option["id"]).score
             rows.append(Row(exercise.id, f"option {option['id']}", f"{expected:g}", f"{got:g}", got == expected))
+    else:
+        for label, answer in _keyed_answers(spec):
+            got = quiz.grade(spec, answer).score
+            rows.append(Row(exercise.id, label, f"{points:g}", f"{got:g}", got == points))
+        if spec["type"] in ("ordering", "parsons"):
+            reversed_order = [item["id"] for item in reversed(spec["items"])]
+            got = quiz.grade(spec, reversed_order).score
+            rows.append(Row(exercise.id, "reversed order", "0", f"{got:g}", got == 0))
+    for index, sample in enumerate(spec.get("samples", [])):
+        expected = float(sample["score"]) * points
+        try:
+            got = quiz.grade(spec, sample["answer"], quiz.params_for(spec, exercise.id, "selftest")).score
+        except quiz.MalformedAnswer:
+            got = -1.0
+        label = f"sample {index + 1}: " + str(sample["answer"]).replace("\n", " / ")[:30]
+        rows.append(Row(exercise.id, label, f"{expected:.4g}", f"{got:.4g}", abs(got - expected) < 1e-3))
     return rows
+
+
+def _keyed_answers(spec: dict) -> list[tuple[str, object]]:
+    kind = spec["type"]
+    if kind == "multiple_choice":
+        return [("keyed answer", spec["answer"])]
+    if kind in ("ordering", "parsons"):
+        return [("keyed order", [item["id"] for item in spec["items"]])]
+    if kind == "matching":
+        return [("keyed matches", spec["answer"])]
+    if kind == "short_answer":
+        return [(f"accepted: {a}", a) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])]
+    if kind == "list_answer":
+        names = [item["names"][0] for item in spec["items"][: spec.get("required", len(spec["items"]))]]
+        return [("first names of the required items", ", ".join(names))]
+    return []
 
 
 def _fmt(values: set[float]) -> str:

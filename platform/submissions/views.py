@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import markdown
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -56,8 +58,8 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     form_error = None
     given = ""
     if request.method == "POST":
-        given = request.POST.get("answer", "")
-        if len(given) > 2000:
+        given = _read_answer(spec, request.POST)
+        if len(str(given)) > 4000:
             form_error = {"pt": "Resposta longa demais.", "en": "Answer too long."}
         else:
             try:
@@ -69,7 +71,12 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     params = services.quiz_params(exercise, request.user.id)
     prompt = quiz.render_prompt(version.display_prompt, params, _lang())
     answers = QuizAnswer.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:10]
+    seed = quiz.seed_for(exercise.slug, f"user:{request.user.id}")
     options = [{"id": option["id"], "text": pick_language(option["text"])} for option in spec.get("options", [])]
+    # Items to order are shown in a per-student shuffle, never in the keyed order.
+    items = [_item_view(item) for item in _shuffled(spec.get("items", []), seed)]
+    left = [_item_view(item) for item in spec.get("left", [])]
+    right = [_item_view(item) for item in _shuffled(spec.get("right", []), seed + 1)]
     return render(
         request,
         "submissions/quiz.html",
@@ -80,6 +87,10 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "prompt_html": _render_markdown(prompt),
             "spec": spec,
             "options": options,
+            "items": items,
+            "positions": range(1, len(items) + 1),
+            "left": left,
+            "right": right,
             "answers": answers,
             "latest": answers[0] if answers else None,
             "form_error": pick_language(form_error) if form_error else None,
@@ -87,6 +98,36 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "lang": _lang(),
         },
     )
+
+
+def _item_view(item: dict) -> dict:
+    return {"id": item["id"], "text": pick_language(item.get("text") or {}), "code": item.get("code")}
+
+
+def _shuffled(items: list, seed: int) -> list:
+    shuffled = list(items)
+    rng = random.Random(seed)
+    while len(shuffled) > 1 and shuffled == items:
+        rng.shuffle(shuffled)
+    return shuffled
+
+
+def _read_answer(spec: dict, post) -> object:
+    """The answer as the quiz grader expects it, read from the form of each item type."""
+    kind = spec["type"]
+    if kind == "multiple_choice":
+        return post.getlist("answer")
+    if kind in ("ordering", "parsons"):
+        positions = {}
+        for item in spec["items"]:
+            raw = post.get(f"pos_{item['id']}", "")
+            if not raw.isdigit():
+                return []  # the grader explains what is missing
+            positions[item["id"]] = int(raw)
+        return sorted(positions, key=positions.get) if len(set(positions.values())) == len(positions) else []
+    if kind == "matching":
+        return {item["id"]: post.get(f"match_{item['id']}", "") for item in spec["left"]}
+    return post.get("answer", "")
 
 
 def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:

@@ -145,3 +145,37 @@ def test_replay_details_are_shown_to_instructors_only(client, alice, carla, cour
     assert "987654321" not in login(client, alice).get(page_url).content.decode()
     assert "987654321" not in client.get(status_url).content.decode()
     assert "987654321" in login(client, carla).get(page_url).content.decode()
+
+
+def _post_quiz(client, user, course, slug, data):
+    login(client, user).post(reverse("exercise", args=[course.slug, slug]), data)
+    return QuizAnswer.objects.filter(student=user, exercise__slug=slug).first()
+
+
+def test_ordering_is_answered_by_numbering_the_shuffled_items(client, alice, course):
+    right = {"pos_pretraining": "1", "pos_sft": "2", "pos_reward": "3", "pos_ppo": "4"}
+    page = login(client, alice).get(reverse("exercise", args=[course.slug, "training-stages-order"])).content.decode()
+    shown = [page.index(f'name="pos_{key}"') for key in ("pretraining", "sft", "reward", "ppo")]
+    assert shown != sorted(shown)  # never shown in the keyed order
+    answer = _post_quiz(client, alice, course, "training-stages-order", right)
+    assert answer.correct and answer.answer == ["pretraining", "sft", "reward", "ppo"]
+
+
+def test_ordering_with_a_repeated_position_is_explained_and_not_saved(client, alice, course):
+    data = {"pos_pretraining": "1", "pos_sft": "1", "pos_reward": "3", "pos_ppo": "4"}
+    response = login(client, alice).post(reverse("exercise", args=[course.slug, "training-stages-order"]), data)
+    assert "Use cada item exatamente uma vez" in response.content.decode()
+    assert QuizAnswer.objects.count() == 0
+
+
+def test_matching_multiple_choice_and_list_answers_are_read_from_their_forms(client, alice, course):
+    matches = {
+        "match_sales": "relu",
+        "match_digit": "softmax",
+        "match_tags": "sigmoid",
+        "match_temperature": "identity",
+    }
+    assert _post_quiz(client, alice, course, "output-activation-match", matches).correct
+    assert _post_quiz(client, alice, course, "activations-choose", {"answer": ["relu", "sigmoid"]}).score == 0.6667
+    listed = _post_quiz(client, alice, course, "activation-functions-list", {"answer": "Sigmóide\nReLU\ntanh"})
+    assert listed.correct
