@@ -226,6 +226,8 @@ def grade(
             return report
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if on_gpu and not sandbox.gpu_idle():
+        log.error("the GPU still has compute processes after a job of %s", exercise.id)
     records = codec.parse_results(run.results)
 
     status, detail = _status(run, records)

@@ -171,6 +171,34 @@ def gpu_devices() -> list[str]:
     return sorted(path for path in glob.glob("/dev/nvidia*") if not os.path.isdir(path))
 
 
+def gpu_idle(timeout: float = 10.0) -> bool:
+    """Wait until no process computes on the GPU (the last job's are gone); False if still busy.
+
+    Each GPU worker takes one job at a time and owns its GPU (or MIG slice): a
+    compute process still there after a job is a leftover, and the next job
+    must not share the device with it.
+    """
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return True
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            listed = subprocess.run(
+                [smi, "--query-compute-apps=pid", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if not listed:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 def _gpu_args() -> list[str]:
     args: list[str] = []
     for device in gpu_devices():

@@ -57,3 +57,22 @@ def test_a_cpu_job_never_sees_the_gpu(warm):
     report = engine.grade(exercise, REPORT_DEVICE + SOLUTION, warm=warm)
     assert report["device"] == "cpu"
     assert "NVIDIA []" in report["stdout"] and "DEVICE cpu False" in report["stdout"]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU (/dev/nvidia*); runs on the device machine")
+def test_the_gpu_is_free_again_after_a_job_that_left_a_process_behind(gpu_exercise):
+    lingering = (
+        REPORT_DEVICE
+        + """
+import os, time, torch
+if os.fork() == 0:
+    os.setsid()
+    x = torch.ones(10, device="cuda")
+    time.sleep(600)
+"""
+        + SOLUTION
+    )
+    report = engine.grade(gpu_exercise, lingering, warm=True)
+    assert report["device"] == "cuda"
+    assert sandbox.gpu_idle(timeout=10)
