@@ -211,7 +211,9 @@ def grade(
             "case_seconds": budget.get("case_seconds", 5),
             "cpu_seconds": budget.get("cpu_seconds", 10),
             # Only what the call needs goes in: never the check names, labels or anything else of the judge's.
-            "cases": [{k: codec.encode(c[k]) for k in ("id", "call", "args", "kwargs") if k in c} for c in cases],
+            "cases": [
+                {k: codec.encode(c[k]) for k in ("id", "call", "args", "kwargs", "grad") if k in c} for c in cases
+            ],
         }
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
         limits = sandbox.Limits.from_dict(budget)

@@ -142,8 +142,23 @@ def _runner(cases, start, channel, device):
         try:
             args = [_decode(a, torch) for a in case.get("args", [])]
             kwargs = {k: _decode(v, torch) for k, v in case.get("kwargs", {}).items()}
+            grad = case.get("grad")
+            if grad:
+                # Differentiate a weighted sum of the output with respect to some inputs:
+                # the value sent back is [output, d/d args[i] for i in grad["wrt"]].
+                for index in grad["wrt"]:
+                    args[index] = args[index].detach().requires_grad_(True)
             result = function(*args, **kwargs)
-            record["value"] = _encode(result, torch)
+            if grad:
+                weights = _decode(grad["weights"], torch)
+                if not isinstance(result, torch.Tensor) or result.shape != weights.shape:
+                    record["value"] = _encode(result, torch)
+                else:
+                    (result * weights).sum().backward()
+                    grads = [args[i].grad if args[i].grad is not None else torch.zeros(0) for i in grad["wrt"]]
+                    record["value"] = _encode([result, *grads], torch)
+            else:
+                record["value"] = _encode(result, torch)
         except BaseException as exc:  # noqa: BLE001 - includes SystemExit raised inside the function
             limit = _limit_hit(exc)
             if limit:
