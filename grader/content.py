@@ -23,6 +23,7 @@ LANGUAGES = ("pt", "en")
 KINDS = ("quiz", "code")
 QUEUES = ("cpu", "gpu")
 QUIZ_TYPES = (
+    "free_text",
     "numeric",
     "single_choice",
     "multiple_choice",

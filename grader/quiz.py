@@ -240,7 +240,35 @@ def _validate_list_answer(spec: dict) -> list[tuple[str, str]]:
     return errors
 
 
+def _validate_free_text(spec: dict) -> list[tuple[str, str]]:
+    errors = []
+    concepts = spec.get("concepts")
+    if not isinstance(concepts, list) or not concepts:
+        return [("quiz.concepts", "needs at least one [[quiz.concepts]] with name, weight and pt/en patterns")]
+    for index, concept in enumerate(concepts):
+        where = f"quiz.concepts[{index}]"
+        if not isinstance(concept, dict) or not _bilingual_ok(concept.get("name")):
+            errors.append((f"{where}.name", "needs pt and en"))
+            continue
+        weight = concept.get("weight", 1)
+        if not isinstance(weight, (int, float)) or weight <= 0:
+            errors.append((f"{where}.weight", "must be a positive number"))
+        patterns = [p for lang in ("pt", "en") for p in concept.get(lang, [])]
+        if not patterns:
+            errors.append((where, "needs patterns under pt and/or en"))
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                errors.append((where, f"bad pattern {pattern!r}: {exc}"))
+    min_words = spec.get("min_words", 10)
+    if not isinstance(min_words, int) or min_words < 1:
+        errors.append(("quiz.min_words", "must be a positive whole number"))
+    return errors
+
+
 _VALIDATORS = {
+    "free_text": _validate_free_text,
     "numeric": _validate_numeric,
     "single_choice": _validate_single_choice,
     "multiple_choice": _validate_multiple_choice,
@@ -430,7 +458,64 @@ def _grade_list_answer(spec: dict, answer: Any, params: dict) -> QuizResult:
     )
 
 
+# Words that show a sentence rather than a list of keywords (pt and en).
+_GLUE_WORDS = (
+    "que de do da dos das e é o a os as um uma para por com em no na se ser são porque isso "
+    "the is are a an of to that and it in on for by with be because which this so"
+)
+_GLUE = {normalize(word) for word in _GLUE_WORDS.split(" ")}
+
+
+def _grade_free_text(spec: dict, answer: Any, params: dict) -> QuizResult:
+    """Rubric of concepts: a provisional score that an instructor reviews."""
+    if not isinstance(answer, str) or not answer.strip():
+        raise MalformedAnswer("Escreva sua resposta.", "Write your answer.")
+    text = normalize(answer)
+    words = text.split()
+    min_words = spec.get("min_words", 10)
+    points = float(spec.get("points", 1))
+    details: dict[str, Any] = {"provisional": True, "words": len(words)}
+    if len(words) < min_words:
+        raise MalformedAnswer(
+            f"Escreva pelo menos {min_words} palavras: explique com suas palavras.",
+            f"Write at least {min_words} words: explain in your own words.",
+        )
+    concepts = spec["concepts"]
+    found = []
+    for concept in concepts:
+        patterns = [normalize(p) if p.isalpha() else p for lang in ("pt", "en") for p in concept.get(lang, [])]
+        if any(re.search(pattern, text) for pattern in patterns):
+            found.append(concept)
+    # Guard against a bare list of keywords: an explanation has the small words of a sentence.
+    glue = sum(word in _GLUE for word in words) / len(words)
+    details["found"] = [c["name"]["en"] for c in found]
+    if glue < 0.12:
+        details["keyword_list"] = True
+        fraction = 0.0
+    else:
+        total = sum(c.get("weight", 1) for c in concepts)
+        fraction = sum(c.get("weight", 1) for c in found) / total
+    missing = [c for c in concepts if c not in found]
+    if details.get("keyword_list"):
+        feedback = {
+            "pt": "Sua resposta parece uma lista de palavras-chave; explique em frases.",
+            "en": "Your answer reads like a list of keywords; explain in sentences.",
+        }
+    elif missing:
+        feedback = {
+            "pt": "Nota provisória. Faltou falar de: " + "; ".join(c["name"]["pt"] for c in missing) + ".",
+            "en": "Provisional score. Not covered: " + "; ".join(c["name"]["en"] for c in missing) + ".",
+        }
+    else:
+        feedback = {
+            "pt": "Nota provisória: todos os pontos esperados.",
+            "en": "Provisional score: every expected point.",
+        }
+    return QuizResult(round(points * fraction, 4), points, fraction >= 1.0, feedback, None, details)
+
+
 _GRADERS = {
+    "free_text": _grade_free_text,
     "numeric": _grade_numeric,
     "single_choice": _grade_single_choice,
     "multiple_choice": _grade_multiple_choice,

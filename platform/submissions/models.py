@@ -69,6 +69,8 @@ class QuizAnswer(models.Model):
     max_score = models.FloatField()
     correct = models.BooleanField()
     feedback = models.JSONField(default=dict)
+    # Free-text answers scored by a rubric: provisional until an instructor reviews them.
+    provisional = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -171,4 +171,5 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any) -> 
         max_score=result.max_score,
         correct=result.correct,
         feedback=result.feedback,
+        provisional=bool(result.details.get("provisional")),
     )

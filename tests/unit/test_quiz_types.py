@@ -83,3 +83,28 @@ def test_invalid_specs_name_the_field():
     assert ("quiz.answer", "must map every left id to a right id") in quiz.validate_spec({**MATCH, "answer": {}})
     assert quiz.validate_spec({**LIST, "required": 9})[0][0] == "quiz.required"
     assert quiz.validate_spec({"type": "short_answer"})[0][0] == "quiz.accepted"
+
+
+FREE = {
+    "type": "free_text",
+    "points": 2,
+    "min_words": 8,
+    "concepts": [
+        {"name": {"pt": "atenção", "en": "attention"}, "pt": ["atencao"], "en": ["attention"]},
+        {"name": {"pt": "contexto", "en": "context"}, "weight": 3, "pt": ["contexto"], "en": ["context"]},
+    ],
+}
+
+
+def test_free_text_is_scored_by_weighted_concepts_and_marked_provisional():
+    full = quiz.grade(FREE, "O mecanismo de atenção usa o contexto da frase para decidir o sentido.")
+    assert (full.score, full.details["provisional"]) == (2, True)
+    partial = quiz.grade(FREE, "The model looks at the context of the sentence to pick the meaning.")
+    assert partial.score == 1.5 and "attention" in partial.feedback["en"]
+
+
+def test_free_text_refuses_a_bare_keyword_list_and_too_short_answers():
+    listed = quiz.grade(FREE, "atenção contexto atenção contexto embedding vetor transformer softmax")
+    assert listed.score == 0 and listed.details["keyword_list"]
+    with pytest.raises(quiz.MalformedAnswer):
+        quiz.grade(FREE, "atenção e contexto")

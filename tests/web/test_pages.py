@@ -179,3 +179,11 @@ def test_matching_multiple_choice_and_list_answers_are_read_from_their_forms(cli
     assert _post_quiz(client, alice, course, "activations-choose", {"answer": ["relu", "sigmoid"]}).score == 0.6667
     listed = _post_quiz(client, alice, course, "activation-functions-list", {"answer": "Sigmóide\nReLU\ntanh"})
     assert listed.correct
+
+
+def test_a_free_text_answer_is_saved_as_provisional_and_says_so(client, alice, course):
+    text = "A temperatura divide os logits antes da softmax; alta deixa a saída mais criativa e aleatória."
+    answer = _post_quiz(client, alice, course, "temperature-meaning", {"answer": text})
+    assert answer.provisional and 0 < answer.score < answer.max_score
+    page = client.get(reverse("exercise", args=[course.slug, "temperature-meaning"])).content.decode()
+    assert "Nota provisória" in page
