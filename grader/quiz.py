@@ -300,6 +300,12 @@ def parse_number(raw: Any) -> float:
         if not isinstance(raw, str):
             raise MalformedAnswer("Digite um número.", "Type a number.")
         text = raw.strip().replace(" ", "").replace("\u00a0", "")
+        # Thousands separators, when there are at least two groups (one group is ambiguous):
+        # 617.558.016 or 1.234.567,5 (pt) and 617,558,016 or 1,234,567.5 (en).
+        if re.fullmatch(r"[+-]?[1-9]\d{0,2}(\.\d{3}){2,}(,\d+)?%?", text):
+            text = text.replace(".", "").replace(",", ".")
+        elif re.fullmatch(r"[+-]?[1-9]\d{0,2}(,\d{3}){2,}(\.\d+)?%?", text):
+            text = text.replace(",", "")
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")
         if not text or not _NUMBER.match(text):

@@ -69,7 +69,20 @@ def test_another_students_answer_is_wrong_for_me():
 
 @pytest.mark.parametrize(
     ("typed", "value"),
-    [("0,25", 0.25), ("0.25", 0.25), (" 25% ", 0.25), (".5", 0.5), ("1e-1", 0.1), ("-0,5", -0.5), (3, 3.0)],
+    [
+        ("0,25", 0.25),
+        ("0.25", 0.25),
+        (" 25% ", 0.25),
+        (".5", 0.5),
+        ("1e-1", 0.1),
+        ("-0,5", -0.5),
+        (3, 3.0),
+        ("617.558.016", 617558016),
+        ("1.234.567,5", 1234567.5),
+        ("617,558,016", 617558016),
+        ("0.237", 0.237),
+        ("1,234", 1.234),
+    ],
 )
 def test_numbers_are_read_as_brazilian_and_english_students_type_them(typed, value):
     assert quiz.parse_number(typed) == pytest.approx(value)
