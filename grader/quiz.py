@@ -116,11 +116,30 @@ def render_prompt(template: str, params: dict, lang: str = "pt") -> str:
 # --- validation -----------------------------------------------------------------
 
 
+def _validate_interactive(spec: dict) -> list[tuple[str, str]]:
+    """An optional widget the student plays with before answering (graded by the item's own type)."""
+    widget = spec.get("interactive")
+    if widget is None:
+        return []
+    if not isinstance(widget, dict) or widget.get("kind") != "softmax_temperature":
+        return [("quiz.interactive.kind", "the only kind so far is 'softmax_temperature'")]
+    tokens, logits = widget.get("tokens"), widget.get("logits")
+    if (
+        not isinstance(tokens, list)
+        or not isinstance(logits, list)
+        or len(tokens) != len(logits)
+        or len(tokens) < 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in logits)
+    ):
+        return [("quiz.interactive", "needs tokens and logits: two lists of the same length (2 or more)")]
+    return []
+
+
 def validate_spec(spec: dict) -> list[tuple[str, str]]:
     validator = _VALIDATORS.get(spec.get("type", ""))
     if not validator:
         return [("quiz.type", "unknown type")]
-    errors = validator(spec)
+    errors = validator(spec) + _validate_interactive(spec)
     for index, sample in enumerate(spec.get("samples", [])):
         # Wrong answers students really give, with the share of the points each must get (selftest checks).
         score = sample.get("score") if isinstance(sample, dict) else None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import random
 
 import markdown
@@ -88,6 +89,8 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "spec": spec,
             "options": options,
             "items": items,
+            "interactive_tokens": json.dumps(spec.get("interactive", {}).get("tokens", [])),
+            "interactive_logits": json.dumps(spec.get("interactive", {}).get("logits", [])),
             "positions": range(1, len(items) + 1),
             "left": left,
             "right": right,

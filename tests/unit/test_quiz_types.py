@@ -108,3 +108,11 @@ def test_free_text_refuses_a_bare_keyword_list_and_too_short_answers():
     assert listed.score == 0 and listed.details["keyword_list"]
     with pytest.raises(quiz.MalformedAnswer):
         quiz.grade(FREE, "atenção e contexto")
+
+
+def test_an_interactive_widget_must_be_well_formed():
+    choice = {"type": "single_choice", "answer": "a", "options": [{"id": i, "text": {"pt": i, "en": i}} for i in "ab"]}
+    good = {**choice, "interactive": {"kind": "softmax_temperature", "tokens": ["x", "y"], "logits": [1.0, 2.0]}}
+    assert quiz.validate_spec(good) == []
+    bad = {**choice, "interactive": {"kind": "softmax_temperature", "tokens": ["x"], "logits": [1.0, 2.0]}}
+    assert quiz.validate_spec(bad)[0][0] == "quiz.interactive"

@@ -187,3 +187,10 @@ def test_a_free_text_answer_is_saved_as_provisional_and_says_so(client, alice, c
     assert answer.provisional and 0 < answer.score < answer.max_score
     page = client.get(reverse("exercise", args=[course.slug, "temperature-meaning"])).content.decode()
     assert "Nota provisória" in page
+
+
+def test_the_temperature_lab_ships_its_logits_to_the_page(client, alice, course):
+    page = login(client, alice).get(reverse("exercise", args=[course.slug, "temperature-lab"])).content.decode()
+    assert 'id="softmax-lab"' in page and "softmax_lab.js" in page
+    assert "[3.0, 2.0, 0.5, -1.0]" in page
+    assert _post_quiz(client, alice, course, "temperature-lab", {"answer": "flatter"}).correct
