@@ -73,10 +73,6 @@ def _layout() -> _Layout | None:
     return None
 
 
-def available() -> bool:
-    return _layout() is not None
-
-
 def sweep(owner_is_gone) -> None:
     """Remove empty job cgroups whose creating process is gone (named grader-<pid>-<n>)."""
     layout = _layout()

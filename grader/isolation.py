@@ -4,7 +4,7 @@
 kind of sandbox that `grader.sandbox` builds with bwrap: new user, mount, PID,
 network, IPC, UTS and cgroup namespaces; a tmpfs root holding read-only `/usr`
 and Python environment, a writable `/sandbox`, a private `/tmp` and a minimal
-`/dev`; uid/gid 65534 inside; resource limits; every capability dropped and
+`/dev`; uid/gid 65534 inside; every capability dropped and
 no_new_privs set. It returns in a grandchild that is PID 1 of the new PID
 namespace, so when it exits, or is killed, everything it started dies too.
 
@@ -144,7 +144,7 @@ def _build_root(layout: Layout) -> None:
         _bind(device, target, read_only=False)
 
 
-def enter_sandbox(layout: Layout, limits: dict[str, int] | None = None) -> None:
+def enter_sandbox(layout: Layout) -> None:
     """Call in a forked child. Returns in the sandboxed PID 1; the caller's process waits for it and exits.
 
     The process that calls this never returns from it: it waits for the
@@ -176,8 +176,7 @@ def enter_sandbox(layout: Layout, limits: dict[str, int] | None = None) -> None:
     _check(_libc.umount2(b"/.old", MNT_DETACH), "umount old root")
     os.rmdir("/.old")
     os.chdir("/sandbox")
-    if limits is not None:
-        set_limits(limits)  # else the caller lowers them later, which needs no capability
+    # Limits are set later by the caller, once the job is known: lowering them needs no capability.
     drop_capabilities()
 
 
