@@ -1,6 +1,6 @@
 """Time of grading the training exercise mlp-spirals, on whatever device this machine offers.
 
-    .venv/bin/python bench/training.py [--runs 5] [--cold]
+    .venv/bin/python bench/training.py [--runs 5] [--cold] [--cpu]
 
 Grades the reference solution through the engine (warm path unless --cold):
 on a machine with an NVIDIA GPU the gpu-queue job runs on CUDA with the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -26,7 +27,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--cpu", action="store_true", help="ignore the GPU: the CPU baseline on the same machine")
     args = parser.parse_args()
+    if args.cpu:
+        os.environ["GRADER_NO_GPU"] = "1"
     exercise = content.find_exercise("mlp-spirals")
     source = (exercise.path / "solution.py").read_text()
     durations, devices = [], set()

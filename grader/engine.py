@@ -210,6 +210,9 @@ def grade(
             "device": device,
             "case_seconds": budget.get("case_seconds", 5),
             "cpu_seconds": budget.get("cpu_seconds", 10),
+            # CPU jobs: an address-space limit on top of the memory cgroup. GPU jobs: the cgroup alone,
+            # since CUDA reserves vast virtual address ranges.
+            "address_space_mb": 0 if on_gpu else budget.get("memory_mb", 1536),
             # Only what the call needs goes in: never the check names, labels or anything else of the judge's.
             "cases": [
                 {k: codec.encode(c[k]) for k in ("id", "call", "args", "kwargs", "grad") if k in c} for c in cases
@@ -217,8 +220,6 @@ def grade(
         }
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
         limits = sandbox.Limits.from_dict(budget)
-        # CUDA reserves vast virtual address ranges: GPU jobs rely on the memory cgroup instead.
-        limits.limit_address_space = not on_gpu
         argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]
         try:
             run = _run_sandboxed(workdir, argv, limits, on_gpu, warm, on_progress)

@@ -67,6 +67,7 @@ def _in_child(control: socket.socket, workdir: str, new_root: str, read_only: li
         control = socket.socket(fileno=3)
         layout = isolation.Layout(new_root=new_root, workdir=workdir, read_only=read_only, devices=devices)
         isolation.enter_sandbox(layout)
+        os.environ.update(sandbox.IDENTITY)
         control.send(b"ready")
         message, fds, _, _ = socket.recv_fds(control, 65536, 3)
         if not message:
@@ -174,7 +175,8 @@ class _Server:
             parent_end.close()
             if cgroup:
                 cgroup.add(os.getpid())  # before any other process of the job exists
-            _in_child(child_end, workdir, self.new_root, self.read_only, devices)
+            read_only = self.read_only + (sandbox.gpu_read_only() if devices else [])
+            _in_child(child_end, workdir, self.new_root, read_only, devices)
         child_end.close()
         return _Prepared(pid, parent_end, workdir, cgroup)
 
@@ -259,6 +261,8 @@ class ForkServer:
         environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         environment["PYTHONPATH"] = root
+        # The dynamic loader reads LD_LIBRARY_PATH once, at start: a gpu child finds the driver through it.
+        environment.update(sandbox.gpu_environment())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.forkserver", str(child.fileno())],
             pass_fds=[child.fileno()],

@@ -186,8 +186,6 @@ def set_limits(limits: dict[str, int]) -> None:
 
     cpu = limits["cpu_seconds"]
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    if limits["memory_mb"]:
-        both(resource.RLIMIT_AS, limits["memory_mb"] * 1024 * 1024)
     both(resource.RLIMIT_FSIZE, limits["file_size_mb"] * 1024 * 1024)
     both(resource.RLIMIT_NOFILE, limits["open_files"])
     both(resource.RLIMIT_CORE, 0)

@@ -43,6 +43,10 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     cpu_seconds: int = 10
     wall_seconds: int = 20
+    # Memory: the job's memory cgroup where the machine allows one; for CPU jobs
+    # also an address-space limit that the probe sets once PyTorch is loaded
+    # (memory_mb on top of what is mapped then: a CUDA build of PyTorch maps
+    # gigabytes just by loading). GPU jobs rely on the cgroup alone.
     memory_mb: int = 1536
     file_size_mb: int = 16
     open_files: int = 256
@@ -51,9 +55,6 @@ class Limits:
     # Enforced by the job's pids cgroup where there is one; RLIMIT_NPROC also
     # applies when the worker is not root (the kernel exempts uid 0 from it).
     max_processes: int = 64
-    # GPU jobs drop the address-space limit (CUDA reserves huge virtual ranges)
-    # and rely on the memory cgroup.
-    limit_address_space: bool = True
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -61,7 +62,6 @@ class Limits:
     def as_rlimits(self) -> dict[str, int]:
         return {
             "cpu_seconds": self.cpu_seconds,
-            "memory_mb": self.memory_mb if self.limit_address_space else 0,
             "file_size_mb": self.file_size_mb,
             "open_files": self.open_files,
             "max_processes": self.max_processes,
@@ -69,11 +69,7 @@ class Limits:
 
     @classmethod
     def from_dict(cls, data: dict) -> Limits:
-        known = {
-            k: (bool(v) if k == "limit_address_space" else int(v))
-            for k, v in data.items()
-            if k in cls.__dataclass_fields__
-        }
+        known = {k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
 
@@ -104,6 +100,11 @@ class SandboxRun:
         # A process that ignores SIGXCPU meets the hard limit's SIGKILL a second
         # later; CPU time never exceeds wall time, so a kill that early was not it.
         return self.signal == signal.SIGKILL and self.duration_ms >= self.cpu_limit_ms
+
+
+# Who the sandboxed code is. There is no /etc/passwd inside: getpass.getuser()
+# (PyTorch's compile caches ask for it) reads these instead of failing.
+IDENTITY = {"HOME": SANDBOX_DIR, "USER": "nobody", "LOGNAME": "nobody"}
 
 
 def _bwrap_path() -> str | None:
@@ -167,7 +168,9 @@ def _base_args() -> list[str]:
 
 
 def gpu_devices() -> list[str]:
-    """The NVIDIA device nodes, given only to jobs of the gpu queue."""
+    """The NVIDIA device nodes, given only to jobs of the gpu queue (none if GRADER_NO_GPU is set)."""
+    if os.environ.get("GRADER_NO_GPU"):
+        return []
     return sorted(path for path in glob.glob("/dev/nvidia*") if not os.path.isdir(path))
 
 
@@ -199,10 +202,66 @@ def gpu_idle(timeout: float = 10.0) -> bool:
         time.sleep(0.2)
 
 
+# Where NVIDIA's container runtimes and distributions put the driver's user-space libraries.
+DRIVER_LIBRARY_DIRS = (
+    "/usr/local/nvidia/lib64",
+    "/usr/local/nvidia/lib",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+)
+
+
+@lru_cache(maxsize=1)
+def gpu_library_dirs() -> tuple[str, ...]:
+    """The folders holding the NVIDIA driver's libraries (libcuda.so.1 and its siblings).
+
+    The sandbox has no /etc, so no ld.so.cache: a gpu job is told where the
+    driver is through LD_LIBRARY_PATH, and folders outside /usr are bound
+    read-only. The worker's LD_LIBRARY_PATH comes first, then ldconfig's cache,
+    then the usual places. Empty on a machine without an NVIDIA GPU.
+    """
+    if not gpu_devices():
+        return ()
+    candidates = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    if ldconfig:
+        try:
+            listing = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            listing = ""
+        for line in listing.splitlines():
+            if line.strip().startswith("libcuda.so.1 ") and "=>" in line:
+                candidates.append(os.path.dirname(line.split("=>", 1)[1].strip()))
+    candidates += DRIVER_LIBRARY_DIRS
+    found: list[str] = []
+    for folder in candidates:
+        real = os.path.realpath(folder)
+        if real not in found and os.path.exists(os.path.join(real, "libcuda.so.1")):
+            found.append(real)
+    return tuple(found)
+
+
+def gpu_environment() -> dict[str, str]:
+    dirs = gpu_library_dirs()
+    return {"LD_LIBRARY_PATH": ":".join(dirs)} if dirs else {}
+
+
+def gpu_read_only() -> list[str]:
+    """Driver folders a gpu job must see that the base layout does not already bind."""
+    bound = ("/usr/", "/lib/", "/lib64/", "/lib32/")
+    return [d for d in gpu_library_dirs() if not (d + "/").startswith(bound)]
+
+
 def _gpu_args() -> list[str]:
     args: list[str] = []
     for device in gpu_devices():
         args += ["--dev-bind", device, device]
+    for folder in gpu_read_only():
+        args += ["--ro-bind", folder, folder]
+    for key, value in gpu_environment().items():
+        args += ["--setenv", key, value]
     return args
 
 
@@ -213,7 +272,6 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
     command = [
         "prlimit",
-        f"--as={limits.memory_mb * 1024 * 1024}",
         # Soft limit first (SIGXCPU), the hard one a second later (SIGKILL).
         f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
         f"--fsize={limits.file_size_mb * 1024 * 1024}",
@@ -234,7 +292,7 @@ def build_command(workdir: Path, argv: list[str], limits: Limits, gpu: bool = Fa
         command += _gpu_args()
     environment = {
         "PATH": "/usr/bin:/bin",
-        "HOME": SANDBOX_DIR,
+        **IDENTITY,
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",

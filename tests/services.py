@@ -86,7 +86,9 @@ class RedisServer:
 
 def python_env(extra: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
+    # Ours first; whatever PYTHONPATH the caller had (packages installed beside, say) stays after.
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT), *inherited])
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env

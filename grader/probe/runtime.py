@@ -22,6 +22,7 @@ import importlib.util
 import json
 import math
 import os
+import resource
 import select
 import signal
 import sys
@@ -215,6 +216,24 @@ def _end(pid):
     return status, usage.ru_utime + usage.ru_stime
 
 
+def _limit_address_space(megabytes):
+    """Allow `megabytes` of address space beyond what is mapped now (PyTorch loaded), for us and the runners.
+
+    Relative, because a CUDA build of PyTorch maps gigabytes just by loading;
+    an allocation past it fails at once with MemoryError instead of thrashing.
+    Lowering a limit needs no privilege, and nothing can raise it again.
+    """
+    if megabytes <= 0:
+        return
+    with open("/proc/self/statm") as fh:
+        mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    wanted = mapped + megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, wanted))
+
+
 def supervise(spec, results_fd):
     # Not dumpable: a runner (same uid) cannot ptrace this process or write its memory.
     ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -227,6 +246,8 @@ def supervise(spec, results_fd):
         results.write(json.dumps(record) + "\n")
 
     import torch  # noqa: F401 - loaded once here so each runner forks with it
+
+    _limit_address_space(int(spec.get("address_space_mb", 0)))
 
     last_progress = [0.0]
 

@@ -280,3 +280,10 @@ def test_using_torch_softmax_is_refused_without_running(softmax_exercise):
     assert (report["status"], report["score"]) == ("graded", 0)
     assert report["rules"] == [{"line": 4, "name": "torch.softmax"}]
     assert "torch.softmax" in report["message"]["pt"]
+
+
+def test_the_sandboxed_code_is_nobody_and_asking_does_not_fail(softmax_exercise):
+    # PyTorch's compile caches call getpass.getuser(); there is no /etc/passwd inside.
+    report = grade(softmax_exercise, "import getpass, os\nprint('user', getpass.getuser(), os.getuid())\n" + SOLUTION)
+    assert report["score"] == 10
+    assert "user nobody 65534" in report["stdout"]

@@ -76,3 +76,21 @@ if os.fork() == 0:
     report = engine.grade(gpu_exercise, lingering, warm=True)
     assert report["device"] == "cuda"
     assert sandbox.gpu_idle(timeout=10)
+
+
+@pytest.mark.gpu
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU (/dev/nvidia*); runs on the device machine")
+def test_the_gpu_queue_trains_mlp_spirals_on_cuda(grading_stack, alice, course):
+    """Through the real stack: site -> Redis -> grading worker (gpu queue) -> results -> database."""
+    from submissions import services as submissions
+    from tests.conftest import enrollment_of, exercise, wait_until_final
+
+    spirals = exercise("mlp-spirals")
+    assert spirals.current_version.queue == "gpu"
+    source = (EXERCISES / "redes-neurais" / "mlp-spirals" / "solution.py").read_text()
+    submission = wait_until_final(submissions.submit_code(enrollment_of(alice, course), spirals, source).pk, 240)
+    assert (submission.status, submission.score) == ("graded", submission.max_score)
+    assert submission.report["device"] == "cuda"
+    assert sandbox.gpu_idle(timeout=10)

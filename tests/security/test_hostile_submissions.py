@@ -484,5 +484,6 @@ def fit_predict(x_train, y_train, x_test):
     return torch.zeros(x_test.shape[0], dtype=torch.int64)
 """
     report = grade(exercise, hostile, warm)
-    assert "KEYS ['args', 'call', 'id'] ['case_seconds', 'cases', 'cpu_seconds', 'device']" in report["stdout"]
+    keys = "['address_space_mb', 'case_seconds', 'cases', 'cpu_seconds', 'device']"
+    assert f"KEYS ['args', 'call', 'id'] {keys}" in report["stdout"]
     assert report["score"] == 2  # the right shape and type, and about half the points right
