@@ -106,6 +106,10 @@ class Exercise:
     checks: list[dict[str, Any]] = field(default_factory=list)
     # Names the source may not use (grader.static), e.g. ["torch.softmax", "Tensor.softmax"].
     forbid: list[str] = field(default_factory=list)
+    # Charged submissions allowed before the due date (0: no limit).
+    attempts: int = 0
+    # [{pt, en}], opened one by one by the student, in this order.
+    hints: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def max_score(self) -> float:
@@ -142,6 +146,8 @@ class Exercise:
             data["max_score"] = self.max_score
             data["checks"] = self.checks
             data["forbid"] = self.forbid
+            data["attempts"] = self.attempts
+            data["hints"] = self.hints
         return data
 
 
@@ -316,6 +322,24 @@ def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, i
         c.add("code.static.forbid", "must be a list of dotted names, e.g. ['torch.softmax', 'Tensor.softmax']")
     else:
         exercise.forbid = forbid
+    attempts = code.get("attempts", 0)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+        c.add("code.attempts", f"must be a whole number, 0 for no limit; got {attempts!r}")
+    else:
+        exercise.attempts = attempts
+    hints = code.get("hints", [])
+    if not isinstance(hints, list):
+        c.add("code.hints", "must be a list of [[code.hints]] tables with pt and en")
+        hints = []
+    for index, hint in enumerate(hints):
+        if not isinstance(hint, dict) or not all(
+            isinstance(hint.get(lang), str) and hint[lang].strip() for lang in LANGUAGES
+        ):
+            c.add(f"code.hints[{index}]", "needs pt and en text")
+        elif set(hint) - set(LANGUAGES):
+            c.add(f"code.hints[{index}]", f"unknown keys: {', '.join(sorted(set(hint) - set(LANGUAGES)))}")
+        else:
+            exercise.hints.append({lang: hint[lang].strip() for lang in LANGUAGES})
     names: set[str] = set()
     declared = code.get("checks")
     if not isinstance(declared, list) or not declared:

@@ -2,7 +2,8 @@
 
 Every distinct content hash of an exercise is kept as an ExerciseVersion, so a
 submission always points at exactly the text, starter and key it was made
-against. Hidden files (reference solution, checks) are never stored here.
+against. The checks are never stored here; the reference solution is, in its own
+field, for the page that shows it after the due date.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class ExerciseVersion(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="versions")
     content_hash = models.CharField(max_length=64)
     data = models.JSONField()  # grader.content.Exercise.public_data()
+    # The reference solution of a coding exercise, kept apart from `data`: pages
+    # show it only once the lesson's due date has passed (or to instructors).
+    solution = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

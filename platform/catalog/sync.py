@@ -39,8 +39,13 @@ def sync_exercises(root: Path) -> SyncResult:
                 defaults={"lesson": lesson_rows[item.lesson], "kind": item.kind, "order": item.order},
             )
             version, new_version = ExerciseVersion.objects.get_or_create(
-                exercise=row, content_hash=item.content_hash, defaults={"data": item.public_data()}
+                exercise=row,
+                content_hash=item.content_hash,
+                defaults={"data": item.public_data(), "solution": _solution_text(item)},
             )
+            if not new_version and item.kind == "code" and not version.solution:
+                version.solution = _solution_text(item)  # a version synced before solutions were stored
+                version.save(update_fields=["solution"])
             changed = row.current_version_id != version.id
             row.lesson = lesson_rows[item.lesson]
             row.kind = item.kind
@@ -60,3 +65,10 @@ def sync_exercises(root: Path) -> SyncResult:
             row.save(update_fields=["active"])
             result.retired.append(row.slug)
     return result
+
+
+def _solution_text(item: content.Exercise) -> str:
+    """The reference solution of a coding exercise: stored apart from `data`, shown only after the due date."""
+    if item.kind != "code":
+        return ""
+    return (item.path / "solution.py").read_text(encoding="utf-8")

@@ -42,6 +42,8 @@ class Submission(models.Model):
     report = models.JSONField(null=True, blank=True)
     # False when the failure was ours (sandbox_error): the attempt does not count.
     charged = models.BooleanField(default=True)
+    # Made after the lesson's due date: practice, graded but outside the attempt limit.
+    late = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -76,3 +78,19 @@ class QuizAnswer(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["course", "student", "exercise"])]
+
+
+class HintReveal(models.Model):
+    """A hint a student opened (hints open one by one, in order); instructors see how many were used."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="hint_reveals")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hint_reveals")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="hint_reveals")
+    index = models.PositiveIntegerField()  # 0 for the first hint
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student", "exercise", "index"], name="unique_hint_reveal"),
+        ]

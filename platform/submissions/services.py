@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -17,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Exercise
-from courses.models import Enrollment
+from courses.models import Course, CourseLesson, Enrollment
 from grader import engine, quiz
 from grader.content import MAX_SOURCE_BYTES
-from submissions.models import QuizAnswer, Submission
+from submissions.models import HintReveal, QuizAnswer, Submission
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,15 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
     if not text.strip():
         raise InvalidSubmission(_("the code is empty"))
     with transaction.atomic():
+        # One submission at a time per student and course: two quick clicks cannot both take the last attempt.
+        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        late = past_due(enrollment.course, exercise)
+        limit = attempt_limit(exercise)
+        if not late and limit and attempts_used(enrollment, exercise) >= limit:
+            raise InvalidSubmission(
+                _("you have used all %(limit)d attempts for this exercise; after the due date you may still practise")
+                % {"limit": limit}
+            )
         submission = Submission.objects.create(
             course=enrollment.course,
             student=enrollment.user,
@@ -53,9 +63,62 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
             source=text,
             queue=version.queue,
             max_score=version.max_score,
+            late=late,
         )
         transaction.on_commit(lambda: enqueue_grading(submission.pk))
     return submission
+
+
+def due_at(course: Course, exercise: Exercise) -> datetime | None:
+    """The due date of the exercise's lesson in this course, if it has one."""
+    row = CourseLesson.objects.filter(course=course, lesson_id=exercise.lesson_id).only("due_at").first()
+    return row.due_at if row else None
+
+
+def past_due(course: Course, exercise: Exercise, now: datetime | None = None) -> bool:
+    due = due_at(course, exercise)
+    return due is not None and (now or timezone.now()) >= due
+
+
+def attempt_limit(exercise: Exercise) -> int:
+    """Charged submissions allowed before the due date; 0 means no limit."""
+    version = exercise.current_version
+    return int(version.data.get("attempts", 0)) if version else 0
+
+
+def attempts_used(enrollment: Enrollment, exercise: Exercise) -> int:
+    """On-time submissions that count: a grader failure (charged=False) and late practice do not."""
+    return Submission.objects.filter(
+        course=enrollment.course, student=enrollment.user, exercise=exercise, charged=True, late=False
+    ).count()
+
+
+def hints_of(exercise: Exercise) -> list[dict[str, str]]:
+    version = exercise.current_version
+    return list(version.data.get("hints", [])) if version else []
+
+
+def hints_opened(enrollment: Enrollment, exercise: Exercise) -> int:
+    return HintReveal.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise).count()
+
+
+def open_next_hint(enrollment: Enrollment, exercise: Exercise) -> int:
+    """Open the next hint, if one is left; returns how many are open now. Opening twice at once opens one."""
+    total = len(hints_of(exercise))
+    with transaction.atomic():
+        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        opened = hints_opened(enrollment, exercise)
+        if opened < total:
+            HintReveal.objects.get_or_create(
+                course=enrollment.course, student=enrollment.user, exercise=exercise, index=opened
+            )
+            opened += 1
+    return opened
+
+
+def solution_visible(enrollment: Enrollment, exercise: Exercise) -> bool:
+    """Instructors always; students once the lesson's due date has passed (never without one)."""
+    return enrollment.role == Enrollment.INSTRUCTOR or past_due(enrollment.course, exercise)
 
 
 def grading_payload(submission: Submission) -> dict[str, Any]:

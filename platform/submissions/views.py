@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -151,6 +152,12 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             return redirect("submission", submission_id=submission.pk)
     submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
     latest = submissions[0] if submissions else None
+    limit = services.attempt_limit(exercise)
+    used = services.attempts_used(enrollment, exercise)
+    late = services.past_due(enrollment.course, exercise)
+    hints = services.hints_of(exercise)
+    opened = services.hints_opened(enrollment, exercise)
+    show_solution = services.solution_visible(enrollment, exercise) and bool(version.solution)
     return render(
         request,
         "submissions/code.html",
@@ -163,8 +170,31 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "submissions": submissions,
             "form_error": form_error,
             "max_code_bytes": MAX_SOURCE_BYTES,
+            "attempt_limit": limit,
+            "attempts_used": used,
+            "attempts_left": max(limit - used, 0) if limit else None,
+            "can_submit": late or not limit or used < limit,
+            "due_at": services.due_at(enrollment.course, exercise),
+            "late": late,
+            "hints_open": [_render_markdown(pick_language(hint)) for hint in hints[:opened]],
+            "hints_total": len(hints),
+            "next_hint": opened + 1 if opened < len(hints) else None,
+            "solution": version.solution if show_solution else None,
+            "solution_early": show_solution and not late,  # an instructor, before the due date
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def open_hint(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
+    """Open the next hint (one by one, in order); back to the exercise, at the hints."""
+    enrollment = get_enrollment(request, course_slug)
+    exercise = get_exercise_in_course(enrollment.course, exercise_slug)
+    if exercise.kind != Exercise.CODE:
+        raise Http404("no hints here")
+    services.open_next_hint(enrollment, exercise)
+    return redirect(reverse("exercise", args=[course_slug, exercise_slug]) + "#hints")
 
 
 def status_payload(submission: Submission, lang: str) -> dict:
