@@ -20,7 +20,7 @@ from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
 from submissions import services
-from submissions.models import QuizAnswer, Submission
+from submissions.models import HintReveal, QuizAnswer, Submission
 
 
 def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
@@ -238,6 +238,13 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
             "submission": submission,
             # Replay details (seed, failing inputs) are for instructors only.
             "private": (submission.report or {}).get("private") if instructor else None,
+            "instructor": instructor,
+            "hints_opened": HintReveal.objects.filter(
+                course=submission.course, student=submission.student, exercise=submission.exercise
+            ).count()
+            if instructor
+            else None,
+            "hints_total": len(submission.version.data.get("hints", [])),
             "course": submission.course,
             "exercise": submission.exercise,
             "initial": status_payload(submission, _lang()),

@@ -146,3 +146,13 @@ def test_the_solution_is_stored_apart_from_the_public_data(course):
     version = exercise(SLUG).current_version
     assert version.solution == SOLUTION
     assert SOLUTION_LINE not in str(version.data)
+
+
+def test_the_instructor_sees_how_many_hints_the_student_opened(client, alice, carla, course):
+    submission = services.submit_code(enrollment_of(alice, course), exercise(SLUG), SOLUTION)
+    services.open_next_hint(enrollment_of(alice, course), exercise(SLUG))
+    url = reverse("submission", args=[submission.pk])
+    client.force_login(carla)
+    assert "dicas abertas: 1 de 3" in client.get(url).content.decode()
+    client.force_login(alice)
+    assert "dicas abertas" not in client.get(url).content.decode()
