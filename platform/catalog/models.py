@@ -23,6 +23,9 @@ class Lesson(models.Model):
     order = models.PositiveIntegerField(default=0)
     title = models.JSONField()
     summary = models.JSONField(default=dict)
+    # {"pt": markdown, "en": markdown} from lesson.<lang>.md; {} when the lesson has no text.
+    # Updated in place by each sync, like the title and summary (lessons have no versions).
+    body = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "slug"]
@@ -37,6 +40,11 @@ class Lesson(models.Model):
     @property
     def display_summary(self) -> str:
         return pick_language(self.summary)
+
+    @property
+    def display_body(self) -> str:
+        """The lesson text (Markdown, written by the course's authors) in the active language."""
+        return pick_language(self.body)
 
 
 class Exercise(models.Model):

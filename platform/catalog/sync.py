@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.db import transaction
 
 from catalog.models import Exercise, ExerciseVersion, Lesson
+from catalog.rendering import render_author_markdown
 from grader import content
 
 
@@ -17,21 +19,42 @@ class SyncResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    # Lessons have no versions: a changed title, summary or text updates the row.
+    lessons_created: list[str] = field(default_factory=list)
+    lessons_updated: list[str] = field(default_factory=list)
+    lessons_unchanged: list[str] = field(default_factory=list)
 
 
 def sync_exercises(root: Path) -> SyncResult:
     """Raise InvalidContent listing every error, or load all content atomically."""
     lessons, exercises, errors = content.discover(root, import_checks=False)
+    bodies = {}
+    for lesson in lessons:
+        bodies[lesson.slug], text_errors = lesson_text(lesson, root)
+        errors.extend(text_errors)
     if errors:
         raise content.InvalidContent(errors)
     result = SyncResult()
     with transaction.atomic():
         lesson_rows = {}
         for lesson in lessons:
-            row, _ = Lesson.objects.update_or_create(
-                slug=lesson.slug,
-                defaults={"order": lesson.order, "title": lesson.title, "summary": lesson.summary},
-            )
+            fields = {
+                "order": lesson.order,
+                "title": lesson.title,
+                "summary": lesson.summary,
+                "body": bodies[lesson.slug],
+            }
+            row = Lesson.objects.filter(slug=lesson.slug).first()
+            if row is None:
+                row = Lesson.objects.create(slug=lesson.slug, **fields)
+                result.lessons_created.append(lesson.slug)
+            elif any(getattr(row, name) != value for name, value in fields.items()):
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.save()
+                result.lessons_updated.append(lesson.slug)
+            else:
+                result.lessons_unchanged.append(lesson.slug)
             lesson_rows[lesson.slug] = row
         for item in exercises:
             row, created = Exercise.objects.get_or_create(
@@ -72,3 +95,32 @@ def _solution_text(item: content.Exercise) -> str:
     if item.kind != "code":
         return ""
     return (item.path / "solution.py").read_text(encoding="utf-8")
+
+
+def lesson_text(lesson: content.Lesson, root: Path) -> tuple[dict[str, str], list[content.ContentError]]:
+    """The lesson's text, `lesson.pt.md` and `lesson.en.md` beside `lesson.toml`: both or neither.
+
+    Each figure it shows (`![alt](lessons/x.svg "caption")`) must be a static file.
+    """
+    files = {lang: lesson.path / f"lesson.{lang}.md" for lang in content.LANGUAGES}
+    if not any(path.is_file() for path in files.values()):
+        return {}, []
+    folder = lesson.path.relative_to(root).as_posix() if lesson.path.is_relative_to(root) else str(lesson.path)
+    body: dict[str, str] = {}
+    errors: list[content.ContentError] = []
+    for lang, path in files.items():
+        where = f"{folder}/{path.name}"
+        if not path.is_file():
+            errors.append(content.ContentError(where, "-", "file is missing: write the lesson text in every language"))
+            continue
+        try:
+            body[lang] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(content.ContentError(where, "-", f"not valid UTF-8: {exc}"))
+            continue
+        for image in render_author_markdown(body[lang]).images:
+            if finders.find(image) is None:
+                errors.append(
+                    content.ContentError(where, "figure", f"{image!r} is not a static file (platform/static/{image})")
+                )
+    return body, errors

@@ -24,3 +24,7 @@ class Command(BaseCommand):
             f"exercises: {len(result.created)} new, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged, {len(result.retired)} retired"
         )
+        self.stdout.write(
+            f"lessons: {len(result.lessons_created)} new, {len(result.lessons_updated)} updated, "
+            f"{len(result.lessons_unchanged)} unchanged"
+        )

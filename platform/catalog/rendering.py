@@ -1,0 +1,108 @@
+"""Markdown written by the course's authors (lesson texts), rendered to HTML.
+
+Trusted content only: raw HTML passes through unescaped, so this must never be
+given anything a student wrote. On top of plain Markdown:
+
+- MathML: every `<math>...</math>`, inline or `display="block"`, reaches the page
+  exactly as written (Markdown would otherwise read `*` or `_` inside it as
+  emphasis). Browsers typeset MathML Core natively: no script, no CDN. Only a
+  fenced code block shows MathML source as text (inline `code` does not).
+- Figures: an image alone in its paragraph, `![alt](lessons/x.svg "caption")`,
+  becomes `<figure>` with the alt text on the image and the title as `<figcaption>`.
+- Static files: a relative image path is a static file (`lessons/x.svg` →
+  `/static/lessons/x.svg`); `RenderedMarkdown.images` lists them so the content sync
+  can refuse a lesson whose figure does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import markdown
+from django.templatetags.static import static
+from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+MATH_RE = re.compile(r"<math\b[^>]*>.*?</math\s*>", re.DOTALL | re.IGNORECASE)
+
+
+class _MathPreprocessor(Preprocessor):
+    """Stash each <math> element whole, so no Markdown rule touches its inside."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        text = MATH_RE.sub(lambda match: self.md.htmlStash.store(match.group(0)), text)
+        return text.split("\n")
+
+
+class _FigureTreeprocessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, images: list[str]):
+        super().__init__(md)
+        self.images = images
+
+    def run(self, root: etree.Element) -> None:
+        for image in root.iter("img"):
+            src = image.get("src", "")
+            parts = urlsplit(src)
+            if src and not parts.scheme and not parts.netloc and not src.startswith(("/", "#")):
+                self.images.append(parts.path)
+                image.set("src", static(parts.path))
+        lone = [
+            (parent, index)
+            for parent in root.iter()
+            for index, child in enumerate(parent)
+            if child.tag == "p" and self._lone_image(child)
+        ]
+        for parent, index in lone:
+            parent[index] = self._figure(parent[index][0])
+
+    @staticmethod
+    def _lone_image(paragraph: etree.Element) -> bool:
+        return (
+            len(paragraph) == 1
+            and paragraph[0].tag == "img"
+            and not (paragraph.text or "").strip()
+            and not (paragraph[0].tail or "").strip()
+        )
+
+    @staticmethod
+    def _figure(image: etree.Element) -> etree.Element:
+        figure = etree.Element("figure")
+        caption = image.attrib.pop("title", "")
+        image.tail = None
+        image.set("loading", "lazy")
+        figure.append(image)
+        if caption:
+            etree.SubElement(figure, "figcaption").text = caption
+        return figure
+
+
+class _LessonExtension(Extension):
+    def __init__(self, images: list[str]):
+        super().__init__()
+        self.images = images
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        # After fenced_code (25), so a <math> shown inside a code fence stays code;
+        # before html_block (20), which would keep block math but not inline math.
+        md.preprocessors.register(_MathPreprocessor(md), "lesson_math", 22)
+        # After the inline patterns (20) have made the <img> elements.
+        md.treeprocessors.register(_FigureTreeprocessor(md, self.images), "lesson_figures", 15)
+
+
+@dataclass
+class RenderedMarkdown:
+    html: SafeString
+    images: list[str] = field(default_factory=list)
+
+
+def render_author_markdown(text: str) -> RenderedMarkdown:
+    """Author-written Markdown (never a student's) → safe HTML, and the static images it shows."""
+    images: list[str] = []
+    html = markdown.markdown(text, extensions=["fenced_code", "tables", _LessonExtension(images)])
+    return RenderedMarkdown(html=mark_safe(html), images=images)  # noqa: S308 - authors' content only
