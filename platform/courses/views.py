@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise
 from courses.access import get_enrollment, get_lesson_in_course, lessons_of
@@ -56,8 +60,40 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         }
         for exercise in exercises
     ]
+    instructor = enrollment.role == Enrollment.INSTRUCTOR
+    due_local = timezone.localtime(course_lesson.due_at) if course_lesson.due_at else None
     return render(
         request,
         "courses/lesson.html",
-        {"course": course, "course_lesson": course_lesson, "lesson": course_lesson.lesson, "rows": rows},
+        {
+            "course": course,
+            "course_lesson": course_lesson,
+            "lesson": course_lesson.lesson,
+            "rows": rows,
+            "instructor": instructor,
+            "due_input": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
+            "due_error": request.GET.get("due_error") == "1",
+        },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def lesson_due(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    """An instructor sets or clears the lesson's due date (in the site's time zone)."""
+    enrollment = get_enrollment(request, course_slug)
+    if enrollment.role != Enrollment.INSTRUCTOR:
+        raise Http404("not an instructor of this course")
+    course_lesson = get_lesson_in_course(enrollment.course, lesson_slug)
+    url = reverse("lesson", args=[course_slug, lesson_slug])
+    if "clear" in request.POST:
+        course_lesson.due_at = None
+    else:
+        parsed = parse_datetime(request.POST.get("due_at", "").strip())
+        if parsed is None:
+            return redirect(url + "?due_error=1#due")
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        course_lesson.due_at = parsed
+    course_lesson.save(update_fields=["due_at"])
+    return redirect(url + "#due")

@@ -156,3 +156,32 @@ def test_the_instructor_sees_how_many_hints_the_student_opened(client, alice, ca
     assert "dicas abertas: 1 de 3" in client.get(url).content.decode()
     client.force_login(alice)
     assert "dicas abertas" not in client.get(url).content.decode()
+
+
+def test_an_instructor_sets_and_clears_the_due_date_from_the_lesson_page(client, carla, alice, course):
+    lesson = exercise(SLUG).lesson
+    url = reverse("lesson_due", args=[course.slug, lesson.slug])
+    client.force_login(carla)
+    page_html = client.get(reverse("lesson", args=[course.slug, lesson.slug])).content.decode()
+    assert 'name="due_at"' in page_html
+    response = client.post(url, {"due_at": "2026-12-01T23:59"})
+    assert response.status_code == 302
+    due = CourseLesson.objects.get(course=course, lesson=lesson).due_at
+    # Read in the site's time zone (America/Sao_Paulo, UTC-3): 02:59 UTC the next day.
+    assert due.isoformat() == "2026-12-02T02:59:00+00:00"
+    assert client.post(url, {"due_at": "amanhã"})["Location"].endswith("?due_error=1#due")
+    assert CourseLesson.objects.get(course=course, lesson=lesson).due_at == due
+    client.post(url, {"clear": "1"})
+    assert CourseLesson.objects.get(course=course, lesson=lesson).due_at is None
+
+
+def test_students_cannot_set_the_due_date(client, alice, course):
+    lesson = exercise(SLUG).lesson
+    client.force_login(alice)
+    page_html = client.get(reverse("lesson", args=[course.slug, lesson.slug])).content.decode()
+    assert 'name="due_at"' not in page_html
+    assert (
+        client.post(reverse("lesson_due", args=[course.slug, lesson.slug]), {"due_at": "2020-01-01T00:00"}).status_code
+        == 404
+    )
+    assert CourseLesson.objects.get(course=course, lesson=lesson).due_at is None
