@@ -44,4 +44,7 @@ PY
     "$PY" bench/training.py --runs 3 --cold
     echo "== bench: mlp-spirals, warm, GPU ignored (CPU baseline on this machine)"
     "$PY" bench/training.py --runs 3 --cpu
+    echo "== bench: char-gpt, warm, then GPU ignored"
+    "$PY" bench/training.py --exercise char-gpt --runs 3
+    "$PY" bench/training.py --exercise char-gpt --runs 2 --cpu
 } 2>&1 | tee "$LOG"

@@ -1,6 +1,6 @@
-"""Time of grading the training exercise mlp-spirals, on whatever device this machine offers.
+"""Time of grading a training exercise (mlp-spirals by default), on whatever device this machine offers.
 
-    .venv/bin/python bench/training.py [--runs 5] [--cold] [--cpu]
+    .venv/bin/python bench/training.py [--runs 5] [--cold] [--cpu] [--exercise char-gpt]
 
 Grades the reference solution through the engine (warm path unless --cold):
 on a machine with an NVIDIA GPU the gpu-queue job runs on CUDA with the
@@ -26,12 +26,15 @@ from grader import content, engine  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--exercise", default="mlp-spirals", help="a gpu-queue training exercise: mlp-spirals, char-gpt"
+    )
     parser.add_argument("--cold", action="store_true")
     parser.add_argument("--cpu", action="store_true", help="ignore the GPU: the CPU baseline on the same machine")
     args = parser.parse_args()
     if args.cpu:
         os.environ["GRADER_NO_GPU"] = "1"
-    exercise = content.find_exercise("mlp-spirals")
+    exercise = content.find_exercise(args.exercise)
     source = (exercise.path / "solution.py").read_text()
     durations, devices = [], set()
     for seed in range(args.runs):

@@ -89,7 +89,9 @@ class _Finder(ast.NodeVisitor):
             self._flag(node, resolved)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in DYNAMIC:
+        # As attributes only the dunders reach around the rules (`torch.__dict__["softmax"]`);
+        # `model.eval()` and `torch.compile` are ordinary methods, not the builtins.
+        if node.attr in DYNAMIC and node.attr.startswith("__"):
             self._flag(node, node.attr)
         resolved = self._resolve(node)
         if resolved is not None:

@@ -22,6 +22,9 @@ FORBID = ["torch.softmax", "torch.nn.functional.softmax", "torch.nn.Softmax", "T
         ("__import__('torch').softmax(x, 0)\n", "__import__"),
         ("import importlib\nimportlib.import_module('torch')\n", "importlib"),
         ("from torch import *\n", "torch.*"),
+        ("import torch\ntorch.__dict__['softmax'](x, 0)\n", "__dict__"),
+        ("import torch\nx.__getattribute__('softmax')(0)\n", "__getattribute__"),
+        ("import builtins\nbuiltins.eval('1')\n", "builtins"),
     ],
 )
 def test_forbidden_uses_are_found_however_they_are_spelled(source, name):
@@ -39,6 +42,12 @@ def softmax(z, temperature=1.0, dim=-1):
 def twice(z):
     return softmax(softmax(z))
 """
+    assert find_violations(source, FORBID) == []
+
+
+def test_methods_named_like_builtins_are_fine():
+    # model.eval() switches off dropout; torch.compile is a compiler, not the builtin.
+    source = "import torch\nmodel.eval()\nmodel.train(False)\nf = torch.compile(g)\n"
     assert find_violations(source, FORBID) == []
 
 
