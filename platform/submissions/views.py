@@ -76,7 +76,9 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     seed = quiz.seed_for(exercise.slug, f"user:{request.user.id}")
     options = [{"id": option["id"], "text": pick_language(option["text"])} for option in spec.get("options", [])]
     # Items to order are shown in a per-student shuffle, never in the keyed order.
-    items = [_item_view(item) for item in _shuffled(spec.get("items", []), seed)]
+    # (A list answer's `items` are its key: accepted names. They never reach the page.)
+    orderable = spec.get("items", []) if spec.get("type") in ("ordering", "parsons") else []
+    items = [_item_view(item) for item in _shuffled(orderable, seed)]
     left = [_item_view(item) for item in spec.get("left", [])]
     right = [_item_view(item) for item in _shuffled(spec.get("right", []), seed + 1)]
     return render(
