@@ -43,7 +43,8 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
     )
     best_code = dict(
-        Submission.objects.filter(course=course, student=request.user, exercise__in=exercises)
+        # Late submissions are practice: they never raise the score that counts.
+        Submission.objects.filter(course=course, student=request.user, exercise__in=exercises, late=False)
         .values_list("exercise_id")
         .annotate(best=Max("score"))
     )

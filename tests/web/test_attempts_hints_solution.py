@@ -185,3 +185,19 @@ def test_students_cannot_set_the_due_date(client, alice, course):
         == 404
     )
     assert CourseLesson.objects.get(course=course, lesson=lesson).due_at is None
+
+
+def test_a_late_practice_score_does_not_count_as_the_best_score(client, alice, course):
+    from submissions.services import record_result
+
+    enrollment = enrollment_of(alice, course)
+    on_time = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    record_result(
+        on_time.pk, {"status": "graded", "score": 4, "content_hash": on_time.version.content_hash, "checks": []}
+    )
+    set_due(course, timezone.now() - timedelta(seconds=1))
+    late = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    record_result(late.pk, {"status": "graded", "score": 10, "content_hash": late.version.content_hash, "checks": []})
+    client.force_login(alice)
+    lesson = client.get(reverse("lesson", args=[course.slug, exercise(SLUG).lesson.slug])).content.decode()
+    assert "4 / 10" in lesson and "10 / 10" not in lesson
