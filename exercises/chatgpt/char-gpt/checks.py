@@ -42,6 +42,11 @@ MAX_FREQUENCY_DISTANCE = 0.4
 ALL_CHECKS = ["shapes", "loss_loose", "loss_target", "sample_format", "samples_differ", "sample_plausible"]
 
 
+def _pt(value, digits):
+    """A number as a Portuguese reader writes it: 2,6 rather than 2.6."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def _trigram_model(text):
     """Witten-Bell interpolated trigram: log p(c | two previous characters), one list per history."""
     counts = [defaultdict(Counter) for _ in range(3)]  # history length 0, 1, 2
@@ -191,8 +196,8 @@ def _implausible(sample, prompt):
     score = mean_log_likelihood(sample, len(prompt))
     if score < PLAUSIBLE:
         return fail(
-            f"Uma amostra parece letras ao acaso (log-verossimilhança média {score:.2f} num modelo de trigramas "
-            f"do texto; o mínimo é {PLAUSIBLE:.2f}). O modelo aprendeu? "
+            f"Uma amostra parece letras ao acaso (log-verossimilhança média {_pt(score, 2)} num modelo de trigramas "
+            f"do texto; o mínimo é {_pt(PLAUSIBLE, 2)}). O modelo aprendeu? "
             "O sorteio usa softmax(logits / temperatura)?",
             f"A sample looks like random letters (mean log-likelihood {score:.2f} under a trigram model of the "
             f"text; the minimum is {PLAUSIBLE:.2f}). Did the model learn? "
@@ -202,8 +207,8 @@ def _implausible(sample, prompt):
     if distance > MAX_FREQUENCY_DISTANCE:
         common = "".join(char for char, _ in Counter(sample[len(prompt) :]).most_common(3))
         return fail(
-            f"Uma amostra usa as letras em proporções muito diferentes das do texto (distância {distance:.2f}; "
-            f"o máximo é {MAX_FREQUENCY_DISTANCE}); as mais usadas: {common!r}. Ela repete poucas letras?",
+            f"Uma amostra usa as letras em proporções muito diferentes das do texto (distância {_pt(distance, 2)}; "
+            f"o máximo é {_pt(MAX_FREQUENCY_DISTANCE, 1)}); as mais usadas: {common!r}. Ela repete poucas letras?",
             f"A sample uses letters in proportions far from the text's (distance {distance:.2f}; "
             f"the maximum is {MAX_FREQUENCY_DISTANCE}); the most used: {common!r}. Does it repeat a few letters?",
         )
@@ -227,7 +232,7 @@ def judge(case, outcome, reference):
                 f"Perda de validação {loss:.3f} (meta {target}).", f"Validation loss {loss:.3f} (target {target})."
             )
         return fail(
-            f"Perda de validação {loss:.3f} nos caracteres escondidos; a meta é {target}.",
+            f"Perda de validação {_pt(loss, 3)} nos caracteres escondidos; a meta é {_pt(target, 1)}.",
             f"Validation loss {loss:.3f} on the hidden characters; the target is {target}.",
         )
 
