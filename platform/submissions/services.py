@@ -75,9 +75,12 @@ def due_at(course: Course, exercise: Exercise) -> datetime | None:
     return row.due_at if row else None
 
 
-def past_due(course: Course, exercise: Exercise, now: datetime | None = None) -> bool:
-    due = due_at(course, exercise)
-    return due is not None and (now or timezone.now()) >= due
+def is_past(due: datetime | None) -> bool:
+    return due is not None and timezone.now() >= due
+
+
+def past_due(course: Course, exercise: Exercise) -> bool:
+    return is_past(due_at(course, exercise))
 
 
 def attempt_limit(exercise: Exercise) -> int:
@@ -116,9 +119,9 @@ def open_next_hint(enrollment: Enrollment, exercise: Exercise) -> int:
     return opened
 
 
-def solution_visible(enrollment: Enrollment, exercise: Exercise) -> bool:
-    """Instructors always; students once the lesson's due date has passed (never without one)."""
-    return enrollment.role == Enrollment.INSTRUCTOR or past_due(enrollment.course, exercise)
+def solution_visible(enrollment: Enrollment, late: bool) -> bool:
+    """Instructors always; students once the lesson's due date has passed (`late`; never without one)."""
+    return enrollment.role == Enrollment.INSTRUCTOR or late
 
 
 def grading_payload(submission: Submission) -> dict[str, Any]:

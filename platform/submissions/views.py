@@ -3,18 +3,17 @@ from __future__ import annotations
 import json
 import random
 
-import markdown
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise, pick_language
+from catalog.rendering import render_author_markdown
 from courses.access import get_enrollment, get_exercise_in_course
 from courses.models import Enrollment
 from grader import progress, quiz
@@ -32,11 +31,6 @@ def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[
     if submission.student_id == request.user.id or instructor:
         return submission, instructor
     raise Http404("no such submission")
-
-
-def _render_markdown(text: str) -> str:
-    # Prompts are written by instructors (trusted content), not by students.
-    return mark_safe(markdown.markdown(text, extensions=["fenced_code", "tables"]))  # noqa: S308
 
 
 def _lang() -> str:
@@ -88,7 +82,7 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "course": enrollment.course,
             "exercise": exercise,
             "version": version,
-            "prompt_html": _render_markdown(prompt),
+            "prompt_html": render_author_markdown(prompt).html,
             "spec": spec,
             "options": options,
             "items": items,
@@ -156,10 +150,11 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     latest = submissions[0] if submissions else None
     limit = services.attempt_limit(exercise)
     used = services.attempts_used(enrollment, exercise)
-    late = services.past_due(enrollment.course, exercise)
+    due = services.due_at(enrollment.course, exercise)
+    late = services.is_past(due)
     hints = services.hints_of(exercise)
     opened = services.hints_opened(enrollment, exercise)
-    show_solution = services.solution_visible(enrollment, exercise) and bool(version.solution)
+    show_solution = services.solution_visible(enrollment, late) and bool(version.solution)
     return render(
         request,
         "submissions/code.html",
@@ -167,18 +162,17 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "course": enrollment.course,
             "exercise": exercise,
             "version": version,
-            "prompt_html": _render_markdown(version.display_prompt),
+            "prompt_html": render_author_markdown(version.display_prompt).html,
             "source": source if source is not None else (latest.source if latest else version.data["starter"]),
             "submissions": submissions,
             "form_error": form_error,
             "max_code_bytes": MAX_SOURCE_BYTES,
             "attempt_limit": limit,
             "attempts_used": used,
-            "attempts_left": max(limit - used, 0) if limit else None,
             "can_submit": late or not limit or used < limit,
-            "due_at": services.due_at(enrollment.course, exercise),
+            "due_at": due,
             "late": late,
-            "hints_open": [_render_markdown(pick_language(hint)) for hint in hints[:opened]],
+            "hints_open": [render_author_markdown(pick_language(hint)).html for hint in hints[:opened]],
             "hints_total": len(hints),
             "next_hint": opened + 1 if opened < len(hints) else None,
             "solution": version.solution if show_solution else None,
