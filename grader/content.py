@@ -4,7 +4,9 @@ An exercise is a folder holding `exercise.toml` (the manifest), a prompt in
 each language and, for coding exercises, the starter code and the hidden
 files (reference solution and checks). A lesson is the folder above its
 exercises, described by `lesson.toml`. Validation collects every problem
-before failing, so an author fixes a folder in one pass.
+before failing, so an author fixes a folder in one pass: the manifests'
+fields through the typed models of `grader.manifest`, and here what needs the
+folder (prompts, starter and hidden files, importing checks.py).
 
 This module imports nothing from Django: the site, the worker and the CLI all
 use it.
@@ -19,35 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LANGUAGES = ("pt", "en")
-KINDS = ("quiz", "code")
-QUEUES = ("cpu", "gpu")
-QUIZ_TYPES = (
-    "free_text",
-    "numeric",
-    "single_choice",
-    "multiple_choice",
-    "ordering",
-    "parsons",
-    "matching",
-    "short_answer",
-    "list_answer",
-)
+from pydantic import ValidationError
+
+from grader import manifest
+from grader.fields import LANGUAGES
+from grader.manifest import DEFAULT_LIMITS
+
 # Files that only the grader may read; they never reach the site or the sandbox.
 HIDDEN_FILES = ("solution.py", "checks.py")
 MAX_SOURCE_BYTES = 64 * 1024
-
-DEFAULT_LIMITS = {
-    "cpu_seconds": 10,  # per process: each runner the probe starts gets its own
-    "wall_seconds": 20,  # the whole sandbox
-    "case_seconds": 5,  # one call of the student's function
-    "memory_mb": 1536,
-    "max_processes": 64,
-    "file_size_mb": 16,
-    "open_files": 256,
-    "output_kb": 64,  # stdout and stderr kept for the report
-    "result_mb": 16,  # data the probe may send back
-}
 
 
 def default_root() -> Path:
@@ -187,28 +169,14 @@ class _Collector:
     def add(self, field_name: str, message: str) -> None:
         self.errors.append(ContentError(self.path, field_name, message))
 
-    def text(self, data: dict, key: str, prefix: str = "") -> str:
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            self.add(prefix + key, "required text is missing or empty")
-            return ""
-        return value
-
-    def integer(self, data: dict, key: str, default: int | None = None, minimum: int = 0) -> int:
-        value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(key, f"must be a whole number, got {value!r}")
-            return default or 0
-        if value < minimum:
-            self.add(key, f"must be at least {minimum}, got {value}")
-        return value
-
-    def bilingual(self, data: dict, key: str) -> dict[str, str]:
-        value = data.get(key)
-        if not isinstance(value, dict):
-            self.add(key, "required table with 'pt' and 'en' texts")
-            return {lang: "" for lang in LANGUAGES}
-        return {lang: self.text(value, lang, prefix=f"{key}.") for lang in LANGUAGES}
+    def model(self, validate, data: dict, table: str):
+        """The validated model, or None with every problem added."""
+        try:
+            return validate(data)
+        except ValidationError as exc:
+            for field_name, message in manifest.errors(exc, table):
+                self.add(field_name, message)
+            return None
 
 
 def _read_toml(path: Path, collector: _Collector) -> dict:
@@ -227,14 +195,17 @@ def load_lesson(folder: Path, root: Path) -> tuple[Lesson | None, list[ContentEr
     data = _read_toml(folder / "lesson.toml", c)
     if not data:
         return None, c.errors
+    model = c.model(manifest.Lesson.model_validate, data, "lesson")
+    if model is None:
+        return None, c.errors
     lesson = Lesson(
         slug=folder.name,
-        order=c.integer(data, "order", 0),
-        title=c.bilingual(data, "title"),
-        summary=c.bilingual(data, "summary"),
+        order=model.order,
+        title=model.title.model_dump(),
+        summary=model.summary.model_dump(),
         path=folder,
     )
-    return (None if c.errors else lesson), c.errors
+    return lesson, c.errors
 
 
 def load_exercise(
@@ -247,12 +218,9 @@ def load_exercise(
     if not data:
         return None, c.errors
 
-    exercise_id = c.text(data, "id")
-    if exercise_id and exercise_id != folder.name:
+    model = c.model(manifest.exercise, data, "exercise")
+    if isinstance(data.get("id"), str) and data["id"].strip() and data["id"] != folder.name:
         c.add("id", f"must equal the folder name {folder.name!r}")
-    kind = data.get("kind")
-    if kind not in KINDS:
-        c.add("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
     prompt = {}
     for lang in LANGUAGES:
         prompt_file = folder / f"prompt.{lang}.md"
@@ -261,110 +229,41 @@ def load_exercise(
             prompt[lang] = ""
         else:
             prompt[lang] = prompt_file.read_text(encoding="utf-8")
+    if data.get("kind") == "code":
+        for name in ("starter.py", *HIDDEN_FILES):
+            if not (folder / name).is_file():
+                c.add(name, "file is missing")
+    if model is None or c.errors:
+        return None, c.errors
 
     exercise = Exercise(
-        id=exercise_id,
-        kind=kind or "",
+        id=model.id,
+        kind=model.kind,
         lesson=folder.parent.name,
-        order=c.integer(data, "order", 0),
-        title=c.bilingual(data, "title"),
+        order=model.order,
+        title=model.title.model_dump(),
         prompt=prompt,
         path=folder,
         content_hash=content_hash(folder),
     )
-    if kind == "quiz":
-        exercise.quiz = _validate_quiz(data.get("quiz"), c)
-    elif kind == "code":
-        _validate_code(data.get("code"), folder, exercise, c, import_checks)
+    if isinstance(model, manifest.QuizExercise):
+        exercise.quiz = manifest.quiz_data(model.quiz)
+        return exercise, c.errors
+    code = model.code
+    exercise.queue = code.queue
+    exercise.limits = code.limits.over(DEFAULT_LIMITS)
+    exercise.gpu_limits = code.gpu_limits.over(exercise.limits)
+    exercise.starter = (folder / "starter.py").read_text(encoding="utf-8")
+    exercise.forbid = list(code.static.forbid)
+    exercise.attempts = code.attempts
+    exercise.hints = [{lang: getattr(hint, lang).strip() for lang in LANGUAGES} for hint in code.hints]
+    exercise.checks = [check.model_dump() for check in code.checks]
+    if import_checks:
+        _import_checks(exercise, c)
     return (None if c.errors else exercise), c.errors
 
 
-def _validate_quiz(quiz: Any, c: _Collector) -> dict:
-    if not isinstance(quiz, dict):
-        c.add("quiz", "required table for a quiz item")
-        return {}
-    qtype = quiz.get("type")
-    if qtype not in QUIZ_TYPES:
-        c.add("quiz.type", f"must be one of {', '.join(QUIZ_TYPES)}, got {qtype!r}")
-        return quiz
-    points = quiz.get("points", 1)
-    if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
-        c.add("quiz.points", f"must be a positive number, got {points!r}")
-    # Import here: quiz knows each type's own fields.
-    from grader import quiz as quiz_module
-
-    for message in quiz_module.validate_spec(quiz):
-        c.add(message[0], message[1])
-    return quiz
-
-
-def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, import_checks: bool) -> None:
-    if not isinstance(code, dict):
-        c.add("code", "required table for a coding exercise")
-        return
-    queue = code.get("queue", "cpu")
-    if queue not in QUEUES:
-        c.add("code.queue", f"must be one of {', '.join(QUEUES)}, got {queue!r}")
-    exercise.queue = queue
-    exercise.limits = _limits(code, "limits", dict(DEFAULT_LIMITS), c)
-    exercise.gpu_limits = _limits(code, "gpu_limits", dict(exercise.limits), c)
-    starter = folder / "starter.py"
-    if not starter.is_file():
-        c.add("starter.py", "file is missing")
-    else:
-        exercise.starter = starter.read_text(encoding="utf-8")
-    for hidden in HIDDEN_FILES:
-        if not (folder / hidden).is_file():
-            c.add(hidden, "file is missing")
-    static = code.get("static", {})
-    forbid = static.get("forbid", []) if isinstance(static, dict) else None
-    if not isinstance(forbid, list) or not all(isinstance(name, str) and name for name in forbid):
-        c.add("code.static.forbid", "must be a list of dotted names, e.g. ['torch.softmax', 'Tensor.softmax']")
-    else:
-        exercise.forbid = forbid
-    attempts = code.get("attempts", 0)
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
-        c.add("code.attempts", f"must be a whole number, 0 for no limit; got {attempts!r}")
-    else:
-        exercise.attempts = attempts
-    hints = code.get("hints", [])
-    if not isinstance(hints, list):
-        c.add("code.hints", "must be a list of [[code.hints]] tables with pt and en")
-        hints = []
-    for index, hint in enumerate(hints):
-        if not isinstance(hint, dict) or not all(
-            isinstance(hint.get(lang), str) and hint[lang].strip() for lang in LANGUAGES
-        ):
-            c.add(f"code.hints[{index}]", "needs pt and en text")
-        elif set(hint) - set(LANGUAGES):
-            c.add(f"code.hints[{index}]", f"unknown keys: {', '.join(sorted(set(hint) - set(LANGUAGES)))}")
-        else:
-            exercise.hints.append({lang: hint[lang].strip() for lang in LANGUAGES})
-    names: set[str] = set()
-    declared = code.get("checks")
-    if not isinstance(declared, list) or not declared:
-        c.add("code.checks", "declare at least one [[code.checks]] with name, points and title")
-        declared = []
-    for index, check in enumerate(declared):
-        where = f"code.checks[{index}]"
-        if not isinstance(check, dict):
-            c.add(where, "must be a table")
-            continue
-        name, points, title = check.get("name"), check.get("points"), check.get("title")
-        if not isinstance(name, str) or not name:
-            c.add(f"{where}.name", "required")
-        elif name in names:
-            c.add(f"{where}.name", f"duplicate check name {name!r}")
-        names.add(name)
-        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-            c.add(f"{where}.points", f"must be a positive number, got {points!r}")
-        if not isinstance(title, dict) or not all(isinstance(title.get(lang), str) for lang in LANGUAGES):
-            c.add(f"{where}.title", "needs pt and en")
-    exercise.checks = [
-        {"name": ch["name"], "points": ch["points"], "title": ch["title"]} for ch in declared if isinstance(ch, dict)
-    ]
-    if c.errors or not import_checks:
-        return
+def _import_checks(exercise: Exercise, c: _Collector) -> None:
     try:
         checks = exercise.load_checks()
     except Exception as exc:  # noqa: BLE001 - any authoring error is reported, not raised
@@ -373,21 +272,6 @@ def _validate_code(code: Any, folder: Path, exercise: Exercise, c: _Collector, i
     for function in ("make_cases", "judge"):
         if not callable(getattr(checks, function, None)):
             c.add("checks.py", f"must define {function}()")
-
-
-def _limits(code: dict, key: str, limits: dict[str, int], c: _Collector) -> dict[str, int]:
-    overrides = code.get(key, {})
-    if not isinstance(overrides, dict):
-        c.add(f"code.{key}", "must be a table")
-        return limits
-    for name, value in overrides.items():
-        if name not in DEFAULT_LIMITS:
-            c.add(f"code.{key}.{name}", f"unknown limit; known: {', '.join(DEFAULT_LIMITS)}")
-        elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            c.add(f"code.{key}.{name}", f"must be a positive whole number, got {value!r}")
-        else:
-            limits[name] = value
-    return limits
 
 
 def discover(

@@ -117,12 +117,3 @@ def test_prompt_uses_the_decimal_mark_of_the_language():
     template = "T={{temperature}} {{logits_table}} {{answer}} {{unknown}}"
     assert quiz.render_prompt(template, {**params, "answer": 0.3}, "pt") == "T=0,5 a: 1,5; b: -2 {{answer}} {{unknown}}"
     assert quiz.render_prompt(template, params, "en") == "T=0.5 a: 1.5; b: -2 {{answer}} {{unknown}}"
-
-
-def test_spec_validation_lists_every_problem():
-    errors = quiz.validate_spec({"type": "numeric", "generator": "nope", "tolerance": {"absolute": -1, "x": 1}})
-    fields = {field for field, _ in errors}
-    assert {"quiz.generator", "quiz.tolerance.absolute", "quiz.tolerance.x"} <= fields
-    assert quiz.validate_spec({**CHOICE, "answer": "missing"}) == [
-        ("quiz.answer", "must be one of the option ids ['x', 'y']")
-    ]

@@ -1,0 +1,201 @@
+"""What every quiz item type shares: its contract (`ItemType`), the result of a grading, and small helpers.
+
+An item type is one module in this package holding a subclass of `ItemType`:
+its manifest table (`Spec`, a pydantic model), how an answer is graded, the
+answers the selftest proves, how the answer is read from the page's form and
+what the page's template needs. `registry.py` lists them. Specs reach the
+methods as plain dicts (the site stores them as JSON), already validated.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal, Protocol
+
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
+
+from grader.fields import Bilingual, Id, PositiveNumber, Strict, problem, unique
+
+
+class MalformedAnswer(ValueError):
+    """The answer cannot be read at all: shown to the student, no attempt charged."""
+
+    def __init__(self, pt: str, en: str):
+        super().__init__(en)
+        self.message = {"pt": pt, "en": en}
+
+
+@dataclass
+class QuizResult:
+    score: float
+    max_score: float
+    correct: bool
+    feedback: dict[str, str]
+    expected: Any = None  # for instructors only
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Form(Protocol):
+    """What `read_form` needs from the posted form (a Django QueryDict has it)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+
+# --- pieces of the specs ----------------------------------------------------------
+
+
+class Sample(Strict):
+    """An answer students really give, with the share of the points it must get (the selftest checks).
+
+    Each type narrows `answer` to the shape its grader reads.
+    """
+
+    answer: Any
+    score: Annotated[float, Field(ge=0, le=1, description="a fraction of the points, 0 to 1")]
+
+
+class Interactive(Strict):
+    """A widget the student plays with before answering; the item is graded by its own type."""
+
+    kind: Literal["softmax_temperature"]
+    tokens: list[str]
+    logits: list[float]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> Interactive:
+        if len(self.tokens) != len(self.logits) or len(self.tokens) < 2:
+            raise problem("", "needs tokens and logits: two lists of the same length (2 or more)")
+        return self
+
+
+class Option(Strict):
+    id: Id
+    text: Bilingual
+
+
+class Item(Strict):
+    """Something to order or to match: a text in both languages, or a line of code."""
+
+    id: Id
+    text: Bilingual | None = None
+    code: str | None = None
+
+    @model_validator(mode="after")
+    def _shown_somehow(self) -> Item:
+        if self.text is None and not (self.code or "").strip():
+            raise problem("", "needs text.pt and text.en (or code)")
+        return self
+
+
+def shape(check: Callable[[Any], bool], message: str, json_schema: dict) -> Any:
+    """A field type for a value of more than one shape, with one message when it has none of them."""
+
+    def validate(value: Any) -> Any:
+        if not check(value):
+            raise problem("", message)
+        return value
+
+    return Annotated[Any, AfterValidator(validate), WithJsonSchema(json_schema)]
+
+
+def unique_ids(entries: list, field: str) -> None:
+    unique([entry.id for entry in entries], field)
+
+
+class SpecBase(Strict):
+    """Fields every item type accepts; each type adds its own and narrows `type` to its name."""
+
+    type: str
+    points: PositiveNumber = 1
+    interactive: Interactive | None = None
+
+
+# --- the contract -------------------------------------------------------------------
+
+
+class ItemType:
+    name: ClassVar[str]
+    Spec: ClassVar[type[SpecBase]]
+    # The selftest grades the keyed answers of this many students (types with per-student parameters).
+    selftest_students: ClassVar[int] = 1
+
+    @property
+    def template(self) -> str:
+        return f"submissions/quiz/{self.name}.html"
+
+    def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
+        raise NotImplementedError
+
+    def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
+        """(label, answer, fraction of the points it must get) for the selftest."""
+        return []
+
+    def read_form(self, spec: dict, post: Form) -> Any:
+        """The answer as `grade` expects it, from the fields of this type's template."""
+        return post.get("answer", "")
+
+    def context(self, spec: dict, seed: int, lang: str) -> dict:
+        """What this type's template shows, in `lang`: never the key."""
+        return {}
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def points(spec: dict) -> float:
+    return float(spec.get("points", 1))
+
+
+def result(spec: dict, fraction: float, expected: Any, details: dict | None = None) -> QuizResult:
+    """A result with partial credit, and the item's `feedback_wrong` after the verdict."""
+    total = points(spec)
+    fraction = max(0.0, min(1.0, fraction))
+    correct = fraction >= 1.0
+    if correct:
+        feedback = {"pt": "Correto.", "en": "Correct."}
+    elif fraction > 0:
+        feedback = {
+            "pt": f"Parcialmente correto ({fraction:.0%}).",
+            "en": f"Partly correct ({fraction:.0%}).",
+        }
+    else:
+        feedback = {"pt": "Incorreto.", "en": "Incorrect."}
+    extra = spec.get("feedback_wrong")
+    if not correct and isinstance(extra, dict):
+        feedback = {lang: f"{feedback[lang]} {extra.get(lang, '')}".strip() for lang in ("pt", "en")}
+    return QuizResult(round(total * fraction, 4), total, correct, feedback, expected, details or {})
+
+
+def normalize(text: str) -> str:
+    """Case, accents, punctuation and spacing do not matter: 'Sigmóide ' == 'sigmoide'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w\s]", " ", stripped).split())
+
+
+def pick(texts: dict | None, lang: str) -> str:
+    """The text in `lang`, else pt, else en (as the site's pick_language)."""
+    texts = texts or {}
+    return texts.get(lang) or texts.get("pt") or texts.get("en") or ""
+
+
+def item_view(item: dict, lang: str) -> dict:
+    """An item to order or to match, as its template shows it."""
+    return {"id": item["id"], "text": pick(item.get("text"), lang), "code": item.get("code")}
+
+
+def shuffled(items: list, seed: int, avoid: tuple[list, ...] = ()) -> list:
+    """A per-student order that is never the written one, nor any order in `avoid` (where another exists)."""
+    order = list(items)
+    rng = random.Random(seed)
+    tries = 0
+    while len(order) > 1 and (order == items or (order in avoid and tries < 100)):
+        rng.shuffle(order)
+        tries += 1
+    return order

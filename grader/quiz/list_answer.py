@@ -1,0 +1,82 @@
+"""`list_answer`: name several things; each distinct idea counts once, whatever its spelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from grader.fields import Bilingual, Strict, Text, problem
+from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, normalize, result, shape
+from grader.quiz.short_answer import PerLanguage
+
+TextOrTexts = shape(
+    lambda value: isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
+    "must be a text or a list of texts",
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+)
+
+
+class Names(Strict):
+    names: Annotated[list[Text], Field(min_length=1, description="every accepted spelling, both languages")]
+
+
+class ListAnswerSample(Sample):
+    answer: TextOrTexts
+
+
+class ListAnswerSpec(SpecBase):
+    type: Literal["list_answer"]
+    items: Annotated[list[Names], Field(min_length=1)]
+    # How many distinct items earn full marks (default: all of them).
+    required: int | None = None
+    # Wrong items students really name, so the answer key's reader can tell them from typos of right ones.
+    wrong: list[Names] = []
+    filler: PerLanguage | None = None
+    feedback_wrong: Bilingual | None = None
+    samples: list[ListAnswerSample] = []
+
+    @model_validator(mode="after")
+    def _required_in_range(self) -> ListAnswerSpec:
+        if self.required is None:
+            self.required = len(self.items)
+        elif not 1 <= self.required <= len(self.items):
+            raise problem("required", f"must be between 1 and {len(self.items)}")
+        return self
+
+
+def _split_list(answer: Any) -> list[str]:
+    if isinstance(answer, list):
+        parts = [str(a) for a in answer]
+    elif isinstance(answer, str):
+        parts = re.split(r"[\n,;]+", answer)
+    else:
+        parts = []
+    parts = [normalize(p) for p in parts if normalize(p)]
+    if not parts:
+        raise MalformedAnswer(
+            "Escreva os itens separados por vírgula ou um por linha.",
+            "Write the items separated by commas, or one per line.",
+        )
+    return parts
+
+
+class ListAnswer(ItemType):
+    name = "list_answer"
+    Spec = ListAnswerSpec
+
+    def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
+        given = set(_split_list(answer))
+        found = [item for item in spec["items"] if given & {normalize(name) for name in item["names"]}]
+        required = spec.get("required", len(spec["items"]))
+        return result(
+            spec,
+            min(len(found), required) / required,
+            [item["names"][0] for item in spec["items"]],
+            {"found": [item["names"][0] for item in found]},
+        )
+
+    def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
+        names = [item["names"][0] for item in spec["items"][: spec.get("required", len(spec["items"]))]]
+        return [("first names of the required items", ", ".join(names), 1.0)]

@@ -1,0 +1,52 @@
+"""`short_answer`: a word or a short phrase, right when it is one of the accepted spellings."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import model_validator
+
+from grader.fields import Bilingual, Strict, Text, problem
+from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, normalize, result
+
+
+class PerLanguage(Strict):
+    """Lists of words or phrases under pt and/or en."""
+
+    pt: list[Text] = []
+    en: list[Text] = []
+
+
+class ShortAnswerSample(Sample):
+    answer: str
+
+
+class ShortAnswerSpec(SpecBase):
+    type: Literal["short_answer"]
+    accepted: PerLanguage
+    # Words that may surround the answer without changing it ("a", "the", "rede"): for the answer key's reader.
+    filler: PerLanguage | None = None
+    # Near misses that are other words, never to be taken for a typo of an accepted spelling.
+    rejected: PerLanguage | None = None
+    feedback_wrong: Bilingual | None = None
+    samples: list[ShortAnswerSample] = []
+
+    @model_validator(mode="after")
+    def _something_accepted(self) -> ShortAnswerSpec:
+        if not (self.accepted.pt or self.accepted.en):
+            raise problem("accepted", "needs lists of accepted answers under pt and/or en")
+        return self
+
+
+class ShortAnswer(ItemType):
+    name = "short_answer"
+    Spec = ShortAnswerSpec
+
+    def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
+        if not isinstance(answer, str) or not answer.strip():
+            raise MalformedAnswer("Escreva uma resposta.", "Write an answer.")
+        accepted = {normalize(a) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])}
+        return result(spec, 1.0 if normalize(answer) in accepted else 0.0, sorted(accepted))
+
+    def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
+        return [(f"accepted: {a}", a, 1.0) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])]
