@@ -3,8 +3,9 @@
 For a coding exercise: the reference solution scores full marks, the starter
 scores less, and each sample in `wrong/` (a mistake students really make)
 scores exactly what its `# expected_score:` header declares, on several seeds
-of hidden inputs. For a quiz item: the keyed answer scores full marks and each
-wrong option or value scores nothing.
+of hidden inputs. For a quiz item: each keyed answer its type declares
+(`ItemType.keyed_answers`: the key scores full marks, each wrong option or
+value nothing) and each `[[quiz.samples]]` the share it declares.
 """
 
 from __future__ import annotations
@@ -56,54 +57,30 @@ def _code_rows(exercise: content.Exercise, warm: bool) -> list[Row]:
 
 def _quiz_rows(exercise: content.Exercise) -> list[Row]:
     spec, points = exercise.quiz, float(exercise.quiz.get("points", 1))
-    rows = []
-    if spec["type"] == "numeric":
-        keyed, wrong = set(), set()
-        for student in range(20):
-            params = quiz.params_for(spec, exercise.id, f"selftest:{student}")
-            answer = float(params.get("answer", spec.get("answer", 0)))
-            keyed.add(quiz.grade(spec, answer, params).score)
-            wrong.add(quiz.grade(spec, answer + 0.05 + abs(answer) * 0.1, params).score)
-        rows.append(Row(exercise.id, "keyed answer (20 students)", f"{points:g}", _fmt(keyed), keyed == {points}))
-        rows.append(Row(exercise.id, "off by 5% or more", "0", _fmt(wrong), wrong == {0.0}))
-    elif spec["type"] == "single_choice":
-        for option in spec["options"]:
-            expected = points if option["id"] == spec["answer"] else 0.0
-            got = quiz.grade(spec, option["id"]).score
-            rows.append(Row(exercise.id, f"option {option['id']}", f"{expected:g}", f"{got:g}", got == expected))
-    else:
-        for label, answer in _keyed_answers(spec):
-            got = quiz.grade(spec, answer).score
-            rows.append(Row(exercise.id, label, f"{points:g}", f"{got:g}", got == points))
-        if spec["type"] in ("ordering", "parsons"):
-            reversed_order = [item["id"] for item in reversed(spec["items"])]
-            got = quiz.grade(spec, reversed_order).score
-            rows.append(Row(exercise.id, "reversed order", "0", f"{got:g}", got == 0))
+    item = quiz.item_type(spec["type"])
+    # Each keyed answer (label, answer, fraction of the points), graded for every student the type asks for.
+    keyed: list[tuple[str, float, set[float]]] = []
+    for student in range(item.selftest_students):
+        params = quiz.params_for(spec, exercise.id, f"selftest:{student}")
+        for index, (label, answer, fraction) in enumerate(item.keyed_answers(spec, params)):
+            if student == 0:
+                keyed.append((label, fraction * points, set()))
+            keyed[index][2].add(_score(spec, answer, params))
+    rows = [Row(exercise.id, label, f"{want:g}", _fmt(got), got == {want}) for label, want, got in keyed]
     for index, sample in enumerate(spec.get("samples", [])):
-        expected = float(sample["score"]) * points
-        try:
-            got = quiz.grade(spec, sample["answer"], quiz.params_for(spec, exercise.id, "selftest")).score
-        except quiz.MalformedAnswer:
-            got = -1.0
+        wanted = float(sample["score"]) * points
+        score = _score(spec, sample["answer"], quiz.params_for(spec, exercise.id, "selftest"))
         label = f"sample {index + 1}: " + str(sample["answer"]).replace("\n", " / ")[:30]
-        rows.append(Row(exercise.id, label, f"{expected:.4g}", f"{got:.4g}", abs(got - expected) < 1e-3))
+        rows.append(Row(exercise.id, label, f"{wanted:.4g}", f"{score:.4g}", abs(score - wanted) < 1e-3))
     return rows
 
 
-def _keyed_answers(spec: dict) -> list[tuple[str, object]]:
-    kind = spec["type"]
-    if kind == "multiple_choice":
-        return [("keyed answer", spec["answer"])]
-    if kind in ("ordering", "parsons"):
-        return [("keyed order", [item["id"] for item in spec["items"]])]
-    if kind == "matching":
-        return [("keyed matches", spec["answer"])]
-    if kind == "short_answer":
-        return [(f"accepted: {a}", a) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])]
-    if kind == "list_answer":
-        names = [item["names"][0] for item in spec["items"][: spec.get("required", len(spec["items"]))]]
-        return [("first names of the required items", ", ".join(names))]
-    return []
+def _score(spec: dict, answer: object, params: dict) -> float:
+    """The score, or -1 for an answer the grader cannot read."""
+    try:
+        return quiz.grade(spec, answer, params).score
+    except quiz.MalformedAnswer:
+        return -1.0
 
 
 def _fmt(values: set[float]) -> str:
