@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import random
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -51,10 +50,11 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     version = exercise.current_version
     assert version is not None
     spec = version.data["quiz"]
+    item = quiz.item_type(spec["type"])
     form_error = None
     given = ""
     if request.method == "POST":
-        given = _read_answer(spec, request.POST)
+        given = item.read_form(spec, request.POST)
         if len(str(given)) > 4000:
             form_error = {"pt": "Resposta longa demais.", "en": "Answer too long."}
         else:
@@ -67,14 +67,9 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     params = services.quiz_params(exercise, request.user.id)
     prompt = quiz.render_prompt(version.display_prompt, params, _lang())
     answers = QuizAnswer.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:10]
+    # Shuffles are per student; the item's context never holds the key (tests/web/test_keys_never_shown.py).
     seed = quiz.seed_for(exercise.slug, f"user:{request.user.id}")
-    options = [{"id": option["id"], "text": pick_language(option["text"])} for option in spec.get("options", [])]
-    # Items to order are shown in a per-student shuffle, never in the keyed order.
-    # (A list answer's `items` are its key: accepted names. They never reach the page.)
-    orderable = spec.get("items", []) if spec.get("type") in ("ordering", "parsons") else []
-    items = [_item_view(item) for item in _shuffled(orderable, seed)]
-    left = [_item_view(item) for item in spec.get("left", [])]
-    right = [_item_view(item) for item in _shuffled(spec.get("right", []), seed + 1)]
+    interactive = spec.get("interactive") or {}
     return render(
         request,
         "submissions/quiz.html",
@@ -83,14 +78,11 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "exercise": exercise,
             "version": version,
             "prompt_html": render_author_markdown(prompt).html,
-            "spec": spec,
-            "options": options,
-            "items": items,
-            "interactive_tokens": json.dumps(spec.get("interactive", {}).get("tokens", [])),
-            "interactive_logits": json.dumps(spec.get("interactive", {}).get("logits", [])),
-            "positions": range(1, len(items) + 1),
-            "left": left,
-            "right": right,
+            "item": item.context(spec, seed, _lang()),
+            "item_template": item.template,
+            "interactive": bool(interactive),
+            "interactive_tokens": json.dumps(interactive.get("tokens", [])),
+            "interactive_logits": json.dumps(interactive.get("logits", [])),
             "answers": answers,
             "latest": answers[0] if answers else None,
             "form_error": pick_language(form_error) if form_error else None,
@@ -98,36 +90,6 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "lang": _lang(),
         },
     )
-
-
-def _item_view(item: dict) -> dict:
-    return {"id": item["id"], "text": pick_language(item.get("text") or {}), "code": item.get("code")}
-
-
-def _shuffled(items: list, seed: int) -> list:
-    shuffled = list(items)
-    rng = random.Random(seed)
-    while len(shuffled) > 1 and shuffled == items:
-        rng.shuffle(shuffled)
-    return shuffled
-
-
-def _read_answer(spec: dict, post) -> object:
-    """The answer as the quiz grader expects it, read from the form of each item type."""
-    kind = spec["type"]
-    if kind == "multiple_choice":
-        return post.getlist("answer")
-    if kind in ("ordering", "parsons"):
-        positions = {}
-        for item in spec["items"]:
-            raw = post.get(f"pos_{item['id']}", "")
-            if not raw.isdigit():
-                return []  # the grader explains what is missing
-            positions[item["id"]] = int(raw)
-        return sorted(positions, key=positions.get) if len(set(positions.values())) == len(positions) else []
-    if kind == "matching":
-        return {item["id"]: post.get(f"match_{item['id']}", "") for item in spec["left"]}
-    return post.get("answer", "")
 
 
 def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
