@@ -2,6 +2,7 @@
 
 python -m grader grade softmax-temperature my_solution.py --json
 python -m grader validate [EXERCISES_DIR]
+python -m grader schema > docs/exercise.schema.json
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from grader import manifest
+
+    sys.stdout.write(manifest.schema_text())
+    return 0
+
+
 def _selftest(args: argparse.Namespace) -> int:
     from grader import selftest
 
@@ -96,5 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     selftest.add_argument("root", nargs="?")
     selftest.add_argument("--cold", action="store_true", help="grade on the cold path (fresh bwrap each time)")
     selftest.set_defaults(func=_selftest)
+    schema = sub.add_parser("schema", help="print the JSON Schema of exercise.toml (for editors)")
+    schema.set_defaults(func=_schema)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -13,10 +13,13 @@ checks.py) stay in `grader.content`. Torch-free and Django-free.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter, ValidationError, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, create_model, model_validator
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from grader.fields import Bilingual, PositiveNumber, Strict, Text, unique
 from grader.quiz.registry import TYPES
@@ -48,21 +51,18 @@ class Lesson(Strict):
 # --- coding exercises ---------------------------------------------------------------
 
 
-class Limits(Strict):
-    """Overrides of the sandbox's limits; the rest keep their defaults (`DEFAULT_LIMITS`)."""
-
-    cpu_seconds: PositiveInt | None = None
-    wall_seconds: PositiveInt | None = None
-    case_seconds: PositiveInt | None = None
-    memory_mb: PositiveInt | None = None
-    max_processes: PositiveInt | None = None
-    file_size_mb: PositiveInt | None = None
-    open_files: PositiveInt | None = None
-    output_kb: PositiveInt | None = None
-    result_mb: PositiveInt | None = None
+class _Limits(Strict):
+    """Overrides of the sandbox's limits; the others keep their defaults (`DEFAULT_LIMITS`)."""
 
     def over(self, base: dict[str, int]) -> dict[str, int]:
         return {**base, **self.model_dump(exclude_none=True)}
+
+
+# One optional field per limit, so the defaults above stay the only list of them.
+_LIMIT_FIELDS: dict[str, Any] = {
+    name: (PositiveInt | None, Field(None, description=f"default {value}")) for name, value in DEFAULT_LIMITS.items()
+}
+Limits = create_model("Limits", __base__=_Limits, **_LIMIT_FIELDS)
 
 
 class Static(Strict):
@@ -77,10 +77,11 @@ class Check(Strict):
 
 class Code(Strict):
     queue: Literal["cpu", "gpu"] = "cpu"
-    limits: Limits = Limits()
-    # Limits when a gpu-queue job really runs on a GPU (`limits` apply on the CPU).
-    gpu_limits: Limits = Limits()
-    static: Static = Static()
+    limits: Limits = Field(default_factory=Limits)
+    gpu_limits: Limits = Field(
+        default_factory=Limits, description="when a gpu-queue job runs on a GPU (`limits` apply on the CPU)"
+    )
+    static: Static = Field(default_factory=Static)
     attempts: Annotated[int, Field(ge=0, description="charged submissions before the due date; 0: no limit")] = 0
     hints: list[Bilingual] = []
     checks: Annotated[list[Check], Field(min_length=1)]
@@ -202,13 +203,30 @@ def _message(error: dict, loc: list) -> str:
     return message
 
 
+class _TomlSchema(GenerateJsonSchema):
+    """TOML has no null: an optional field is one left out, so the schema offers no null and no null default."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", ...) is None:
+            del json_schema["default"]
+        return json_schema
+
+
 def schema() -> dict:
-    """The JSON Schema of exercise.toml, for editors' TOML plugins."""
-    document = _EXERCISE.json_schema()
+    """The JSON Schema of exercise.toml, for editors' TOML plugins (committed as docs/exercise.schema.json)."""
+    # Declared as draft-07, which TOML plugins support widely; every keyword pydantic writes here means the same
+    # there ($defs is only reached through "$ref" pointers).
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "exercise.schema.json",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "exercise.toml",
-        "description": "An exercise of the course: a quiz item or a coding exercise (see docs/authoring.md).",
-        **document,
+        "description": "An exercise of the course: a quiz item or a coding exercise (docs/authoring.md).",
+        **_EXERCISE.json_schema(schema_generator=_TomlSchema),
     }
+
+
+def schema_text() -> str:
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"

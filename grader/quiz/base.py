@@ -112,7 +112,7 @@ class SpecBase(Strict):
     """Fields every item type accepts; each type adds its own and narrows `type` to its name."""
 
     type: str
-    points: PositiveNumber = 1
+    points: Annotated[PositiveNumber, Field(description="what the item is worth")] = 1
     interactive: Interactive | None = None
 
 

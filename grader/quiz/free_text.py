@@ -53,18 +53,18 @@ class _Patterns(Strict):
 class Concept(_Patterns):
     id: str | None = None
     name: Bilingual
-    weight: PositiveNumber = 1
-    praise: Bilingual | None = None  # what the student got right, said when it is found
-    revisit: Bilingual | None = None  # what to reread, said when it is missing
-    gap: Annotated[int, Field(ge=0)] | None = None  # other words allowed between two words of a pattern
+    weight: Annotated[PositiveNumber, Field(description="its share of the points, relative to the others")] = 1
+    praise: Annotated[Bilingual | None, Field(description="what the student got right, said when found")] = None
+    revisit: Annotated[Bilingual | None, Field(description="what to reread, said when missing")] = None
+    gap: Annotated[int | None, Field(ge=0, description="other words allowed between two words of a pattern")] = None
 
 
 class Misconception(_Patterns):
     id: str
     name: Bilingual
     revisit: Bilingual | None = None
-    penalty: PositiveNumber = 1  # weight taken away when the answer states it
-    gap: Annotated[int, Field(ge=0)] | None = None
+    penalty: Annotated[PositiveNumber, Field(description="weight taken away when the answer states it")] = 1
+    gap: Annotated[int | None, Field(ge=0, description="other words allowed between two words of a pattern")] = None
 
 
 class FreeTextSample(Sample):
@@ -73,11 +73,11 @@ class FreeTextSample(Sample):
 
 class FreeTextSpec(SpecBase):
     type: Literal["free_text"]
-    min_words: Annotated[int, Field(ge=1)] = 10
+    min_words: Annotated[int, Field(ge=1, description="shorter answers are refused, not graded")] = 10
     concepts: Annotated[list[Concept], Field(min_length=1)]
     misconceptions: list[Misconception] = []
-    engine: str | None = None  # which rubric engine reads the patterns
-    gap: Annotated[int, Field(ge=0)] | None = None
+    engine: Annotated[str | None, Field(description="which rubric engine reads the patterns")] = None
+    gap: Annotated[int | None, Field(ge=0, description="default gap for every pattern")] = None
     samples: list[FreeTextSample] = []
 
     @model_validator(mode="after")

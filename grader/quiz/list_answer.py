@@ -29,11 +29,9 @@ class ListAnswerSample(Sample):
 class ListAnswerSpec(SpecBase):
     type: Literal["list_answer"]
     items: Annotated[list[Names], Field(min_length=1)]
-    # How many distinct items earn full marks (default: all of them).
-    required: int | None = None
-    # Wrong items students really name, so the answer key's reader can tell them from typos of right ones.
-    wrong: list[Names] = []
-    filler: PerLanguage | None = None
+    required: Annotated[int | None, Field(description="distinct items for full marks (default: all of them)")] = None
+    wrong: Annotated[list[Names], Field(description="wrong items students really name, never taken for typos")] = []
+    filler: Annotated[PerLanguage | None, Field(description="words that may surround a name")] = None
     feedback_wrong: Bilingual | None = None
     samples: list[ListAnswerSample] = []
 

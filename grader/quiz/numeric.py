@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from grader.fields import Bilingual, NonNegativeNumber, Strict, problem
 from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, points, shape
@@ -36,9 +36,9 @@ class NumericSample(Sample):
 
 class NumericSpec(SpecBase):
     type: Literal["numeric"]
-    answer: float | None = None
-    generator: str | None = None
-    generator_config: dict[str, Any] = {}
+    answer: Annotated[float | None, Field(description="the value, unless a generator draws one per student")] = None
+    generator: Annotated[str | None, Field(description="a function of grader/quiz/generators.py")] = None
+    generator_config: Annotated[dict[str, Any], Field(description="the generator's settings")] = {}
     tolerance: Tolerance
     feedback_wrong: Bilingual | None = None
     samples: list[NumericSample] = []

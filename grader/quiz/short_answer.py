@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from grader.fields import Bilingual, Strict, Text, problem
 from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, normalize, result
@@ -24,10 +24,8 @@ class ShortAnswerSample(Sample):
 class ShortAnswerSpec(SpecBase):
     type: Literal["short_answer"]
     accepted: PerLanguage
-    # Words that may surround the answer without changing it ("a", "the", "rede"): for the answer key's reader.
-    filler: PerLanguage | None = None
-    # Near misses that are other words, never to be taken for a typo of an accepted spelling.
-    rejected: PerLanguage | None = None
+    filler: Annotated[PerLanguage | None, Field(description="words that may surround the answer")] = None
+    rejected: Annotated[PerLanguage | None, Field(description="near misses that are other words, never typos")] = None
     feedback_wrong: Bilingual | None = None
     samples: list[ShortAnswerSample] = []
 
