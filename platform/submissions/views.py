@@ -67,7 +67,7 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     params = services.quiz_params(exercise, request.user.id)
     prompt = quiz.render_prompt(version.display_prompt, params, _lang())
     answers = QuizAnswer.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:10]
-    # Shuffles are per student; the item's context never holds the key (tests/web/test_keys_never_shown.py).
+    # Shuffles are per student; the context never holds the key (tests/web/test_every_item_renders.py).
     seed = quiz.seed_for(exercise.slug, f"user:{request.user.id}")
     interactive = spec.get("interactive") or {}
     return render(
