@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from grader.fields import Bilingual, Strict, Text, problem
-from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, normalize, result, shape
-from grader.quiz.short_answer import PerLanguage
+from grader.quiz import text
+from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, result, shape
+from grader.quiz.short_answer import PerLanguage, filler_words
 
 TextOrTexts = shape(
     lambda value: isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)),
@@ -44,35 +44,33 @@ class ListAnswerSpec(SpecBase):
         return self
 
 
-def _split_list(answer: Any) -> list[str]:
-    if isinstance(answer, list):
-        parts = [str(a) for a in answer]
-    elif isinstance(answer, str):
-        parts = re.split(r"[\n,;]+", answer)
-    else:
-        parts = []
-    parts = [normalize(p) for p in parts if normalize(p)]
-    if not parts:
-        raise MalformedAnswer(
-            "Escreva os itens separados por vírgula ou um por linha.",
-            "Write the items separated by commas, or one per line.",
-        )
-    return parts
-
-
 class ListAnswer(ItemType):
     name = "list_answer"
     Spec = ListAnswerSpec
 
     def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
-        given = set(_split_list(answer))
-        found = [item for item in spec["items"] if given & {normalize(name) for name in item["names"]}]
+        """Distinct items named (up to `required`) minus the wrong items named, over `required`."""
+        if isinstance(answer, list) and all(isinstance(a, str) for a in answer):
+            answer = "\n".join(answer)
+        if not isinstance(answer, str) or not text.words(answer):
+            raise MalformedAnswer(
+                "Escreva os itens separados por vírgula ou um por linha.",
+                "Write the items separated by commas, or one per line.",
+            )
+        names = {f"item:{i}": item["names"] for i, item in enumerate(spec["items"])}
+        names |= {f"wrong:{i}": item["names"] for i, item in enumerate(spec.get("wrong", []))}
+        found = text.names_in_list(answer, names, filler_words(spec))
+        right = sorted({group for group, _ in found if group.startswith("item:")})
+        wrong = sorted({group for group, _ in found if group.startswith("wrong:")})
         required = spec.get("required", len(spec["items"]))
         return result(
             spec,
-            min(len(found), required) / required,
+            (min(len(right), required) - len(wrong)) / required,
             [item["names"][0] for item in spec["items"]],
-            {"found": [item["names"][0] for item in found]},
+            {
+                "found": [spec["items"][int(g.split(":")[1])]["names"][0] for g in right],
+                "wrong": [spec["wrong"][int(g.split(":")[1])]["names"][0] for g in wrong],
+            },
         )
 
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:

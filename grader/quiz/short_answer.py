@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from grader.fields import Bilingual, Strict, Text, problem
-from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, normalize, result
+from grader.quiz import text
+from grader.quiz.base import ItemType, MalformedAnswer, QuizResult, Sample, SpecBase, result
 
 
 class PerLanguage(Strict):
@@ -15,6 +16,12 @@ class PerLanguage(Strict):
 
     pt: list[Text] = []
     en: list[Text] = []
+
+
+def filler_words(spec: dict) -> set[str]:
+    """The item's filler words, folded, each phrase split into its words."""
+    filler = spec.get("filler") or {}
+    return {word for lang in ("pt", "en") for phrase in filler.get(lang, []) for word in text.words(phrase)}
 
 
 class ShortAnswerSample(Sample):
@@ -43,8 +50,10 @@ class ShortAnswer(ItemType):
     def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
         if not isinstance(answer, str) or not answer.strip():
             raise MalformedAnswer("Escreva uma resposta.", "Write an answer.")
-        accepted = {normalize(a) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])}
-        return result(spec, 1.0 if normalize(answer) in accepted else 0.0, sorted(accepted))
+        accepted = [a for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])]
+        rejected = [a for lang in ("pt", "en") for a in (spec.get("rejected") or {}).get(lang, [])]
+        matched = text.short_answer_match(answer, accepted, filler_words(spec), rejected)
+        return result(spec, 1.0 if matched else 0.0, accepted, {"matched": matched})
 
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
         return [(f"accepted: {a}", a, 1.0) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])]
