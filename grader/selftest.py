@@ -5,7 +5,10 @@ scores less, and each sample in `wrong/` (a mistake students really make)
 scores exactly what its `# expected_score:` header declares, on several seeds
 of hidden inputs. For a quiz item: each keyed answer its type declares
 (`ItemType.keyed_answers`: the key scores full marks, each wrong option or
-value nothing) and each `[[quiz.samples]]` the share it declares.
+value nothing) and each `[[quiz.samples]]` the share it declares; where the
+item has an answer corpus (`answers.toml`), every answer in it is graded and
+the item fails on a false pass, a false fail or agreement under 90%
+(grader/corpus.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import content, engine, quiz
+from grader import content, corpus, engine, quiz
 
 SEEDS = (1, 2, 3)
 _HEADER = re.compile(r"^#\s*expected_score:\s*([0-9.]+)\s*$", re.MULTILINE)
@@ -72,6 +75,31 @@ def _quiz_rows(exercise: content.Exercise) -> list[Row]:
         score = _score(spec, sample["answer"], quiz.params_for(spec, exercise.id, "selftest"))
         label = f"sample {index + 1}: " + str(sample["answer"]).replace("\n", " / ")[:30]
         rows.append(Row(exercise.id, label, f"{wanted:.4g}", f"{score:.4g}", abs(score - wanted) < 1e-3))
+    return rows + _corpus_rows(exercise)
+
+
+def _corpus_rows(exercise: content.Exercise) -> list[Row]:
+    """The item's answer corpus: agreement with the teacher's labels, false passes, false fails."""
+    report = corpus.grade_corpus(exercise.id, exercise.path, exercise.quiz, quiz.grade)
+    if report is None:
+        return []
+    rows = [Row(exercise.id, f"{corpus.FILE}: {error}", "valid", "error", False) for error in report.errors]
+    n = len(report.outcomes)
+    rows.append(
+        Row(
+            exercise.id,
+            f"corpus: {n} answers agree",
+            f">= {corpus.AGREEMENT_TARGET:.0%}",
+            f"{report.agreement:.0%}",
+            bool(n) and report.agreement >= corpus.AGREEMENT_TARGET,
+        )
+    )
+    for kind, misses in (("false passes", report.false_passes), ("false fails", report.false_fails)):
+        rows.append(Row(exercise.id, f"corpus: {kind}", "0", str(len(misses)), not misses))
+        for outcome in misses:
+            got = "refused" if outcome.got is None else f"{outcome.got:.2f}"
+            label = "  " + outcome.entry.text.replace("\n", " / ")[:40]
+            rows.append(Row(exercise.id, label, f"{outcome.entry.expected:g}", got, False))
     return rows
 
 
