@@ -73,6 +73,9 @@ class QuizAnswer(models.Model):
     feedback = models.JSONField(default=dict)
     # Free-text answers scored by a rubric: provisional until an instructor reviews them.
     provisional = models.BooleanField(default=False)
+    # What the grader found, for the instructor's review: a rubric's concepts and misconceptions
+    # with the words that matched, its flags and engine version; a list answer's items found.
+    details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -238,4 +238,5 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any) -> 
         correct=result.correct,
         feedback=result.feedback,
         provisional=bool(result.details.get("provisional")),
+        details=result.details,
     )
