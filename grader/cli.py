@@ -2,6 +2,7 @@
 
 python -m grader grade softmax-temperature my_solution.py --json
 python -m grader validate [EXERCISES_DIR]
+python -m grader corpus temperature-meaning          # where a rubric disagrees with its answer corpus
 python -m grader schema > docs/exercise.schema.json
 """
 
@@ -86,6 +87,44 @@ def _selftest(args: argparse.Namespace) -> int:
     return 1 if failed or errors else 0
 
 
+def _corpus(args: argparse.Namespace) -> int:
+    """Grade one item's answer corpus and print every answer the grader disagrees on (for tuning a rubric)."""
+    from grader import corpus, quiz
+
+    try:
+        exercise = content.find_exercise(args.exercise, Path(args.root) if args.root else None)
+    except (LookupError, content.InvalidContent) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = (
+        corpus.grade_corpus(exercise.id, exercise.path, exercise.quiz, quiz.grade) if exercise.kind == "quiz" else None
+    )
+    if report is None:
+        print(f"error: {exercise.id} has no {corpus.FILE}", file=sys.stderr)
+        return 2
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    for outcome in report.outcomes:
+        if outcome.agrees and not args.all:
+            continue
+        got = "refused (too short or empty)" if outcome.got is None else f"{outcome.got:.2f}"
+        mark = "ok  " if outcome.agrees else "DIFF"
+        print(f"[{mark}] expected {outcome.entry.expected:.2f}, got {got}  ({outcome.entry.note})")
+        print("       " + outcome.entry.text.replace("\n", " / "))
+        if outcome.entry.concepts or outcome.entry.misconceptions:
+            print(f"       labelled: {outcome.entry.concepts} minus {outcome.entry.misconceptions}")
+        details = outcome.details
+        if "evidence" in details:
+            print(f"       found:    {details['concepts']} minus {details['misconceptions']}  flags {details['flags']}")
+            for name, words in details["evidence"].items():
+                print(f"         {name}: {words}")
+    print(
+        f"{exercise.id}: {len(report.outcomes)} answers, agreement {report.agreement:.0%}, "
+        f"{len(report.false_passes)} false passes, {len(report.false_fails)} false fails"
+    )
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     selftest.add_argument("root", nargs="?")
     selftest.add_argument("--cold", action="store_true", help="grade on the cold path (fresh bwrap each time)")
     selftest.set_defaults(func=_selftest)
+    corpus = sub.add_parser("corpus", help="grade an item's answers.toml and print where the grader disagrees")
+    corpus.add_argument("exercise", help="exercise id or folder")
+    corpus.add_argument("--all", action="store_true", help="print every answer, not only the disagreements")
+    corpus.add_argument("--root", help="exercises folder (default: $GRADER_EXERCISES_DIR or ./exercises)")
+    corpus.set_defaults(func=_corpus)
     schema = sub.add_parser("schema", help="print the JSON Schema of exercise.toml (for editors)")
     schema.set_defaults(func=_schema)
     args = parser.parse_args(argv)

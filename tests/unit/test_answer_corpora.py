@@ -113,3 +113,19 @@ def test_the_gate_fails_on_a_false_pass(tmp_path):
     assert report.false_passes and not report.ok
     strict = corpus.grade_corpus("x", tmp_path, SPEC, quiz.grade)
     assert strict.false_passes == []
+
+
+def test_the_corpus_command_prints_the_disagreements_and_the_figures(capsys):
+    from grader import cli
+
+    assert cli.main(["corpus", "problems-solved"]) == 0
+    out = capsys.readouterr().out
+    assert "[DIFF]" in out and "found:" in out
+    assert out.strip().splitlines()[-1].startswith("problems-solved: 33 answers, agreement")
+
+
+def test_the_corpus_command_refuses_an_item_without_a_corpus(capsys):
+    from grader import cli
+
+    assert cli.main(["corpus", "gpt-meaning"]) == 2
+    assert "has no answers.toml" in capsys.readouterr().err
