@@ -191,6 +191,22 @@ def test_a_free_text_answer_is_saved_as_provisional_and_says_so(client, alice, c
     assert "Nota provisória" in page
 
 
+def test_a_free_text_answer_keeps_what_the_review_needs_and_the_page_keeps_the_rubric_to_itself(
+    client, alice, course
+):
+    text = "Ela divide os logits antes da softmax. Com temperatura baixa a saída fica mais criativa."
+    answer = _post_quiz(client, alice, course, "temperature-meaning", {"answer": text})
+    assert answer.details["engine"] == "rubric-1" and answer.details["provisional"] is True
+    assert answer.details["concepts"] == ["divides-logits"]
+    assert answer.details["misconceptions"] == ["inverted"]
+    assert answer.details["evidence"]["inverted"] == "baixa … criativa"
+    assert answer.score == 0
+    page = client.get(reverse("exercise", args=[course.slug, "temperature-meaning"])).content.decode()
+    assert "Confira de novo qual extremo" in page  # the misconception's hint, in the student's words
+    for hidden in ("inverted", "divides-logits", "inverte os extremos", "argmax|max|guloso"):
+        assert hidden not in page
+
+
 def test_the_temperature_lab_ships_its_logits_to_the_page(client, alice, course):
     page = login(client, alice).get(reverse("exercise", args=[course.slug, "temperature-lab"])).content.decode()
     assert 'id="softmax-lab"' in page and "softmax_lab.js" in page
