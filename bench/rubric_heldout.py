@@ -5,7 +5,8 @@ selftest; a rubric tuned on its corpus can still miss phrasings nobody put
 there. bench/data/rubric-heldout/ holds answers written apart from both. This
 prints, per item and in all, the agreement with the teacher's label (a score
 within 0.1 of it), the false passes (expected 0, scored two thirds or more) and
-the false fails (expected 1, scored a third or less), then every disagreement.
+the false fails (expected 1, scored a third or less), the time one grading takes
+(warm, over these and the corpus answers), then every disagreement.
 
     .venv/bin/python bench/rubric_heldout.py [--quiet] [--smoke]
 """
@@ -13,7 +14,10 @@ the false fails (expected 1, scored a third or less), then every disagreement.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,6 +25,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grader import content, corpus, quiz  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "rubric-heldout"
+
+
+def _timing(files: list[Path]) -> None:
+    """Time one grading per answer, as the web request runs it, over these and the corpus answers (warm)."""
+    samples = []
+    for file in files:
+        exercise = content.find_exercise(file.stem)
+        for folder, name in ((file.parent, file.name), (exercise.path, corpus.FILE)):
+            entries, _ = corpus.load(folder, exercise.quiz, name)
+            samples += [(exercise.quiz, entry.text) for entry in entries]
+    times = []
+    for _ in range(2):  # the first round fills the stem and pattern caches
+        times = []
+        for spec, answer in samples:
+            start = time.perf_counter()
+            with contextlib.suppress(quiz.MalformedAnswer):
+                quiz.grade(spec, answer)
+            times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    print(f"grading one answer: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms")
 
 
 def main() -> int:
@@ -48,6 +73,7 @@ def main() -> int:
         print(f"{exercise.id:24} {n:7d} {report.agreement:6.0%} {wrong:10d} {missed:10d}")
         misses += [(exercise.id, o) for o in report.outcomes if not o.agrees]
     print(f"{'all':24} {total:7d} {agree / total:6.0%} {passes:10d} {fails:10d}")
+    _timing(files)
     if not args.quiet:
         for exercise_id, outcome in misses:
             got = "refused" if outcome.got is None else f"{outcome.got:.2f}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from grader.quiz import text as textmod
@@ -66,6 +67,7 @@ class PatternError(ValueError):
 _NOT_RUBRIC = re.compile(r"[()\[\]{}\\^$?.]")
 
 
+@lru_cache(maxsize=4096)
 def compile_pattern(source: str, lang: str) -> Pattern:
     """Parse one pattern; raises PatternError with a reason an author can act on."""
     if lang not in textmod.LANGUAGES:

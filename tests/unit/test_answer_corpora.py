@@ -129,3 +129,14 @@ def test_the_corpus_command_refuses_an_item_without_a_corpus(capsys):
 
     assert cli.main(["corpus", "gpt-meaning"]) == 2
     assert "has no answers.toml" in capsys.readouterr().err
+
+
+def test_the_held_out_benchmark_runs_and_prints_its_figures():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "bench" / "rubric_heldout.py"
+    done = subprocess.run([sys.executable, str(script), "--smoke", "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "all" in done.stdout and "grading one answer: median" in done.stdout
