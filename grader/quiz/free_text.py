@@ -87,13 +87,12 @@ class FreeText(ItemType):
             )
         verdict = rubric.evaluate(spec, read)
         total = points(spec)
-        lead = {"pt": "Nota provisória.", "en": "Provisional score."}
-        feedback = {lang: f"{lead[lang]} {verdict.feedback[lang]}".strip() for lang in ("pt", "en")}
+        # The page says the score is provisional beside the feedback (QuizAnswer.provisional).
         return QuizResult(
             round(total * verdict.fraction, 4),
             total,
             verdict.fraction >= 1.0,
-            feedback,
+            verdict.feedback,
             None,
             rubric.details(verdict, len(read.tokens)),
         )

@@ -63,15 +63,21 @@ class ListAnswer(ItemType):
         right = sorted({group for group, _ in found if group.startswith("item:")})
         wrong = sorted({group for group, _ in found if group.startswith("wrong:")})
         required = spec.get("required", len(spec["items"]))
-        return result(
+        wrong_names = [spec["wrong"][int(g.split(":")[1])]["names"][0] for g in wrong]
+        graded = result(
             spec,
             (min(len(right), required) - len(wrong)) / required,
             [item["names"][0] for item in spec["items"]],
-            {
-                "found": [spec["items"][int(g.split(":")[1])]["names"][0] for g in right],
-                "wrong": [spec["wrong"][int(g.split(":")[1])]["names"][0] for g in wrong],
-            },
+            {"found": [spec["items"][int(g.split(":")[1])]["names"][0] for g in right], "wrong": wrong_names},
         )
+        if wrong_names:
+            # The student's own wrong items, named back: that teaches, and gives nothing away.
+            listed = ", ".join(wrong_names)
+            graded.feedback = {
+                "pt": f"{graded.feedback['pt']} Não é o que se pede, e tira crédito: {listed}.",
+                "en": f"{graded.feedback['en']} Not what is asked for, and it costs credit: {listed}.",
+            }
+        return graded
 
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
         names = [item["names"][0] for item in spec["items"][: spec.get("required", len(spec["items"]))]]

@@ -343,7 +343,7 @@ def _feedback(concepts: list[dict], found: list[dict], wrong: list[dict], flags:
                 if lang == "pt"
                 else "Part of the idea is still missing: reread the lesson's section on it."
             )
-        out[lang] = " ".join(lines)
+        out[lang] = "\n".join(lines)
     return out
 
 

@@ -86,3 +86,13 @@ def test_clauses_and_segments():
     assert clauses[0] == ["com", "t", "alta", "fica", "plana"]
     assert ["mas", "com", "t", "baixa"] in clauses
     assert ["e", "quando", "cai", "vira", "argmax"] in clauses
+
+
+def test_a_list_answer_names_back_the_wrong_items_that_cost_credit():
+    from grader import content, quiz
+
+    spec = content.find_exercise("activation-functions-list").quiz
+    graded = quiz.grade(spec, "1. ReLU\n2. função sigmoide (logística)\n3) tangente hiperbólica\n- MSE")
+    assert graded.score == 0.6667
+    assert graded.details == {"found": ["sigmoide", "tanh", "ReLU"], "wrong": ["MSE"]}
+    assert graded.feedback["pt"].endswith("tira crédito: MSE.")
