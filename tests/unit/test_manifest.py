@@ -52,7 +52,8 @@ def test_cross_field_mistakes_name_the_field_to_change():
 
 def test_a_string_where_a_list_is_expected_is_an_error_not_a_list_of_letters():
     spec = quiz_table(
-        "[quiz]\ntype = 'free_text'\n[[quiz.concepts]]\nid = 'a'\nname = { pt = 'atenção', en = 'attention' }\npt = 'atencao'\n"
+        "[quiz]\ntype = 'free_text'\n[[quiz.concepts]]\nid = 'a'\n"
+        "name = { pt = 'atenção', en = 'attention' }\npt = 'atencao'\n"
     )
     assert errors_of(spec) == {"quiz.concepts[0].pt": "must be a valid list, got 'atencao'"}
     assert "quiz.answer" in errors_of({**MULTI, "answer": "relu"})
