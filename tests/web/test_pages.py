@@ -191,9 +191,7 @@ def test_a_free_text_answer_is_saved_as_provisional_and_says_so(client, alice, c
     assert "Nota provisória" in page
 
 
-def test_a_free_text_answer_keeps_what_the_review_needs_and_the_page_keeps_the_rubric_to_itself(
-    client, alice, course
-):
+def test_a_free_text_answer_keeps_what_the_review_needs_and_the_page_keeps_the_rubric_to_itself(client, alice, course):
     text = "Ela divide os logits antes da softmax. Com temperatura baixa a saída fica mais criativa."
     answer = _post_quiz(client, alice, course, "temperature-meaning", {"answer": text})
     assert answer.details["engine"] == "rubric-1" and answer.details["provisional"] is True
