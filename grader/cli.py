@@ -16,11 +16,18 @@ from pathlib import Path
 from grader import content, engine
 
 
-def _grade(args: argparse.Namespace) -> int:
+def _exercise(args: argparse.Namespace) -> content.Exercise | None:
+    """The exercise named on the command line, or None after saying why it cannot be loaded."""
     try:
-        exercise = content.find_exercise(args.exercise, Path(args.root) if args.root else None)
+        return content.find_exercise(args.exercise, Path(args.root) if args.root else None)
     except (LookupError, content.InvalidContent) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def _grade(args: argparse.Namespace) -> int:
+    exercise = _exercise(args)
+    if exercise is None:
         return 2
     if exercise.kind != "code":
         print(f"error: {exercise.id} is a {exercise.kind} item, not a coding exercise", file=sys.stderr)
@@ -91,10 +98,8 @@ def _corpus(args: argparse.Namespace) -> int:
     """Grade one item's answer corpus and print every answer the grader disagrees on (for tuning a rubric)."""
     from grader import corpus, quiz
 
-    try:
-        exercise = content.find_exercise(args.exercise, Path(args.root) if args.root else None)
-    except (LookupError, content.InvalidContent) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    exercise = _exercise(args)
+    if exercise is None:
         return 2
     report = (
         corpus.grade_corpus(exercise.id, exercise.path, exercise.quiz, quiz.grade) if exercise.kind == "quiz" else None
