@@ -210,6 +210,15 @@ def _placed(clause: list[textmod.Token], chosen: tuple[tuple[int, int], ...]) ->
 
 def find(pattern: Pattern, answer: textmod.Text, gap: int = DEFAULT_GAP) -> str | None:
     """The words (as folded) that satisfy the pattern inside one clause, or None."""
+    hit = locate(pattern, answer, gap)
+    return None if hit is None else hit[0]
+
+
+def locate(
+    pattern: Pattern, answer: textmod.Text, gap: int = DEFAULT_GAP, avoid: frozenset[int] = frozenset()
+) -> tuple[str, frozenset[int]] | None:
+    """The words that satisfy the pattern inside one clause and their places in the answer,
+    using none of the places in `avoid`; or None."""
     from itertools import product
 
     for clause in answer.clauses():
@@ -217,8 +226,10 @@ def find(pattern: Pattern, answer: textmod.Text, gap: int = DEFAULT_GAP) -> str 
         if not all(candidates):
             continue
         for chosen in product(*candidates):
-            if _placed(clause, chosen) and not _negated(clause, pattern, chosen):
-                return " … ".join(" ".join(t.folded for t in clause[a:b]) for a, b, _, _ in sorted(chosen))
+            places = frozenset(clause[i].index for _, _, used, _ in chosen for i in used)
+            if places & avoid or not _placed(clause, chosen) or _negated(clause, pattern, chosen):
+                continue
+            return " … ".join(" ".join(t.folded for t in clause[a:b]) for a, b, _, _ in sorted(chosen)), places
     return None
 
 
@@ -263,11 +274,13 @@ def compiled(entry: dict) -> list[Pattern]:
     return [compile_pattern(source, lang) for lang in textmod.LANGUAGES for source in entry.get(lang, [])]
 
 
-def _first_match(entry: dict, answer: textmod.Text, gap: int, lang: str | None) -> str | None:
+def _first_match(
+    entry: dict, answer: textmod.Text, gap: int, lang: str | None, avoid: frozenset[int] = frozenset()
+) -> tuple[str, frozenset[int]] | None:
     for pattern in compiled(entry):
         if lang is not None and pattern.lang != lang:
             continue
-        hit = find(pattern, answer, entry.get("gap", gap))
+        hit = locate(pattern, answer, entry.get("gap", gap), avoid)
         if hit is not None:
             return hit
     return None
@@ -282,16 +295,20 @@ def evaluate(spec: dict, answer: textmod.Text) -> Verdict:
     concepts = spec["concepts"]
     evidence: dict[str, str] = {}
     found, wrong = [], []
-    for index, concept in enumerate(concepts):
-        hit = _first_match(concept, answer, gap, lang)
-        if hit is not None:
-            found.append(concept)
-            evidence[concept_id(concept, index)] = hit
+    # Misconceptions first: words that state a wrong idea cannot also credit a right one
+    # ("baixa deixa criativo, alta deixa previsível" is no "low: predictable").
+    stated: frozenset[int] = frozenset()
     for index, misconception in enumerate(spec.get("misconceptions", [])):
         hit = _first_match(misconception, answer, gap, lang)
         if hit is not None:
             wrong.append(misconception)
-            evidence[misconception.get("id", f"misconception-{index + 1}")] = hit
+            evidence[misconception.get("id", f"misconception-{index + 1}")] = hit[0]
+            stated |= hit[1]
+    for index, concept in enumerate(concepts):
+        hit = _first_match(concept, answer, gap, lang, stated)
+        if hit is not None:
+            found.append(concept)
+            evidence[concept_id(concept, index)] = hit[0]
     flags = guard_flags(answer)
     total = sum(c.get("weight", 1) for c in concepts)
     raw = sum(c.get("weight", 1) for c in found) - sum(m.get("penalty", 1) for m in wrong)

@@ -112,3 +112,16 @@ def test_repeated_words_and_bare_terms_score_nothing():
     # A numbered list of short items is an answer, not a bag of words.
     listed = text.read("1. classificação de e-mails\n2. regressão de preços\n3. geração de imagens")
     assert rubric.guard_flags(listed) == []
+
+
+def test_words_that_state_a_misconception_do_not_also_credit_a_concept():
+    spec = {
+        "concepts": [{"id": "low", "pt": ["baixa + previsivel"]}],
+        "misconceptions": [{"id": "inv", "pt": ["baixa + criativo"]}],
+    }
+    answer = "Com temperatura baixa fica criativo, com temperatura alta é previsível."
+    inverted = rubric.evaluate(spec, text.read(answer))
+    assert inverted.misconceptions == ["inv"] and inverted.concepts == []
+    # The same concept stated apart from the misconception still counts.
+    both = rubric.evaluate(spec, text.read("Baixa deixa criativo. Mas a temperatura baixa deixa previsível."))
+    assert both.misconceptions == ["inv"] and both.concepts == ["low"]
