@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -63,7 +64,8 @@ class Ordering(ItemType):
         positions = {}
         for item in spec["items"]:
             raw = post.get(f"pos_{item['id']}", "")
-            if not raw.isdigit():
+            # ASCII digits only, and few: "²" passes str.isdigit() and int() refuses it.
+            if not isinstance(raw, str) or not re.fullmatch(r"[0-9]{1,3}", raw):
                 return []  # the grader explains what is missing
             positions[item["id"]] = int(raw)
         return sorted(positions, key=positions.get) if len(set(positions.values())) == len(positions) else []

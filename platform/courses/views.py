@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -72,10 +74,29 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             "lesson": course_lesson.lesson,
             "rows": rows,
             "instructor": instructor,
-            "due_input": due_local.strftime("%Y-%m-%dT%H:%M") if due_local else "",
+            "due_input": request.GET.get("due_value", "")[:40]
+            if request.GET.get("due_error") == "1"
+            else (due_local.strftime("%Y-%m-%dT%H:%M") if due_local else ""),
             "due_error": request.GET.get("due_error") == "1",
+            "due_years": DUE_YEARS,
         },
     )
+
+
+# Due dates a course can have: wide enough for any term, narrow enough that converting to UTC
+# and back never leaves the years Python and PostgreSQL both store (year 9999 became 10000 UTC).
+DUE_YEARS = (2000, 2200)
+
+
+def _due_date(typed: str):
+    """The due date typed (site time zone if none is given), or None if it is no real date in range."""
+    try:
+        parsed = parse_datetime(typed)
+    except ValueError:  # well formed but impossible, as 2024-02-30
+        return None
+    if parsed is None or not DUE_YEARS[0] <= parsed.year <= DUE_YEARS[1]:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 @login_required
@@ -90,11 +111,11 @@ def lesson_due(request: HttpRequest, course_slug: str, lesson_slug: str) -> Http
     if "clear" in request.POST:
         course_lesson.due_at = None
     else:
-        parsed = parse_datetime(request.POST.get("due_at", "").strip())
+        typed = request.POST.get("due_at", "").strip()[:40]
+        parsed = _due_date(typed)
         if parsed is None:
-            return redirect(url + "?due_error=1#due")
-        if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed)
+            # Back to the form with what was typed, and nothing saved.
+            return redirect(url + "?" + urlencode({"due_error": "1", "due_value": typed}) + "#due")
         course_lesson.due_at = parsed
     course_lesson.save(update_fields=["due_at"])
     return redirect(url + "#due")

@@ -218,12 +218,27 @@ def quiz_params(exercise: Exercise, user_id: int) -> dict:
     return quiz.params_for(version.data["quiz"], exercise.slug, f"user:{user_id}")
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any) -> QuizAnswer:
     """Grade in the request (nothing untrusted runs). MalformedAnswer leaves no trace."""
     version = exercise.current_version
     if exercise.kind != Exercise.QUIZ or version is None:
         raise InvalidSubmission(_("this is not a question"))
     spec = version.data["quiz"]
+    if _has_nul(raw_answer):  # PostgreSQL cannot store U+0000 in text or JSON
+        raise quiz.MalformedAnswer(
+            "Sua resposta tem um caractere invisível (NUL) que não pode ser salvo; apague-o e envie de novo.",
+            "Your answer has an invisible character (NUL) that cannot be saved; delete it and send again.",
+        )
     params = quiz_params(exercise, enrollment.user_id)
     result = quiz.grade(spec, raw_answer, params)
     return QuizAnswer.objects.create(
