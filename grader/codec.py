@@ -48,6 +48,13 @@ def _number(x: Any) -> float | int:
     return x
 
 
+def _truth(x: Any) -> bool:
+    """An element of a bool tensor (`x > 0`, `torch.tensor(True)`): true or false, nothing else."""
+    if not isinstance(x, bool):
+        raise InvalidOutput(f"not a truth value: {type(x).__name__}")
+    return x
+
+
 def decode_output(value: Any, depth: int = 0) -> Any:
     """Rebuild a value from the probe's JSON, refusing anything unexpected."""
     if depth > 8:
@@ -64,7 +71,7 @@ def decode_output(value: Any, depth: int = 0) -> Any:
                 raise InvalidOutput("malformed shape")
             if not isinstance(data, list) or math.prod(shape) != len(data) or len(data) > MAX_ELEMENTS:
                 raise InvalidOutput("shape and data do not match")
-            numbers = [_number(x) for x in data]
+            numbers = [_truth(x) for x in data] if dtype == "bool" else [_number(x) for x in data]
             return torch.tensor(numbers, dtype=getattr(torch, dtype)).reshape(shape)
         if "__too_large__" in value:
             raise InvalidOutput(f"tensor too large ({value['__too_large__'].get('numel')} elements)")

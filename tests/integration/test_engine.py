@@ -287,3 +287,20 @@ def test_the_sandboxed_code_is_nobody_and_asking_does_not_fail(softmax_exercise)
     report = grade(softmax_exercise, "import getpass, os\nprint('user', getpass.getuser(), os.getuid())\n" + SOLUTION)
     assert report["score"] == 10
     assert "user nobody 65534" in report["stdout"]
+
+
+def test_a_bool_tensor_is_an_answer_where_the_prompt_asks_for_zeros_and_ones():
+    # `x > 0` is the natural ReLU derivative and `x @ w + b >= 0` the natural perceptron:
+    # both return bool tensors, which used to be refused as "not a number: bool".
+    derivatives = content.find_exercise("activation-derivatives", EXERCISES)
+    source = (derivatives.path / "solution.py").read_text().replace("return (x > 0).to(x.dtype)", "return x > 0")
+    assert "return x > 0" in source
+    report = grade(derivatives, source)
+    assert report["status"] == "graded" and report["score"] == report["max_score"], report["checks"]
+    perceptron = content.find_exercise("perceptron-rule", EXERCISES)
+    source = (perceptron.path / "solution.py").read_text()
+    source = source.replace("return (x @ w + b >= 0).to(torch.int64)", "return x @ w + b >= 0")
+    source = source.replace("error = yi - predict(w, b, xi)", "error = yi - predict(w, b, xi).to(x.dtype)")
+    assert "return x @ w + b >= 0" in source
+    report = grade(perceptron, source)
+    assert report["status"] == "graded" and report["score"] == report["max_score"], report["checks"]
