@@ -1,11 +1,12 @@
 """Time of grading a training exercise (mlp-spirals by default), on whatever device this machine offers.
 
-    .venv/bin/python bench/training.py [--runs 5] [--cold] [--cpu] [--exercise char-gpt]
+    .venv/bin/python bench/training.py [--runs 5] [--cold] [--cpu] [--exercise char-gpt] [--smoke]
 
 Grades the reference solution through the engine (warm path unless --cold):
 on a machine with an NVIDIA GPU the gpu-queue job runs on CUDA with the
 exercise's gpu_limits; elsewhere on the CPU with its CPU budget. The last line
-printed is one JSON object.
+printed is one JSON object. `--smoke` grades once, to check that the script
+works (`make test` does); its figure means nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def main() -> None:
     )
     parser.add_argument("--cold", action="store_true")
     parser.add_argument("--cpu", action="store_true", help="ignore the GPU: the CPU baseline on the same machine")
+    parser.add_argument("--smoke", action="store_true", help="one run: does the script still work?")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs = 1
     if args.cpu:
         os.environ["GRADER_NO_GPU"] = "1"
     exercise = content.find_exercise(args.exercise)
