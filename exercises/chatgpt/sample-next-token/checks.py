@@ -2,6 +2,10 @@
 
 With 20,000 draws, each token's observed frequency is within 0.02 of its
 probability with overwhelming likelihood (more than five standard deviations).
+The greedy case (T = 0.01, 200 draws) is drawn with the top logit at least 0.1
+above the next, so the top token has probability above 0.999 and sampling and an
+argmax shortcut agree: a correct solution fails it with probability below 1e-20
+(it takes 10 draws off the top, each with probability under 4e-4).
 """
 
 import torch
@@ -12,15 +16,24 @@ DRAWS = 20_000
 TOLERANCE = 0.02
 
 
-def _logits(rng, n):
+GREEDY_MARGIN = 0.1
+
+
+def _logits(rng, n, margin=0.0):
     generator = torch.Generator().manual_seed(rng.randrange(2**31))
     logits = torch.randn(n, generator=generator) * 1.5
-    return logits + torch.arange(n) * 1e-3  # no exact ties, so top-k is well defined
+    logits = logits + torch.arange(n) * 1e-3  # no exact ties, so top-k is well defined
+    if margin:
+        # A clear winner: near a tie, T = 0.01 still splits the draws, and the check would be luck.
+        top = int(logits.argmax())
+        rest = torch.cat([logits[:top], logits[top + 1 :]])
+        logits[top] = torch.maximum(logits[top], rest.max() + margin)
+    return logits
 
 
-def _case(rng, check, n, **kwargs):
+def _case(rng, check, n, margin=0.0, **kwargs):
     kwargs = {"num_samples": DRAWS, "seed": rng.randrange(2**31), **kwargs}
-    return {"check": check, "call": "sample", "args": [_logits(rng, n)], "kwargs": kwargs}
+    return {"check": check, "call": "sample", "args": [_logits(rng, n, margin)], "kwargs": kwargs}
 
 
 def make_cases(rng):
@@ -30,7 +43,7 @@ def make_cases(rng):
         _case(rng, "temperature", rng.randint(4, 8), temperature=2.0),
         _case(rng, "top_k", 8, top_k=3),
         _case(rng, "top_k", 10, top_k=5, temperature=1.5),
-        _case(rng, "greedy", rng.randint(5, 9), temperature=0.01, num_samples=200),
+        _case(rng, "greedy", rng.randint(5, 9), GREEDY_MARGIN, temperature=0.01, num_samples=200),
     ]
 
 

@@ -7,9 +7,9 @@ from grader.judging import fail, ok, problem_with
 NAMES = ["dw1", "db1", "dw2", "db2"]
 
 
-def _problem(rng, n):
+def _problem(rng, n, k):
     generator = torch.Generator().manual_seed(rng.randrange(2**31))
-    d, hidden, k = rng.randint(2, 4), rng.randint(3, 6), rng.randint(1, 2)
+    d, hidden = rng.randint(2, 4), rng.randint(3, 6)
     tensors = [
         torch.randn(n, d, generator=generator),
         torch.randn(n, k, generator=generator),
@@ -24,8 +24,10 @@ def _problem(rng, n):
 def make_cases(rng):
     checks = ["shapes", "last_layer", "first_layer"]
     return [
-        {"checks": checks, "call": "gradients", "args": _problem(rng, rng.randint(5, 12))},
-        {"checks": checks, "call": "gradients", "args": _problem(rng, 1)},
+        # k = 2 in every grading: dividing by n instead of n·k (a mistake hint 1 warns about)
+        # must fail on every seed, not only when k happens to be drawn above 1.
+        {"checks": checks, "call": "gradients", "args": _problem(rng, rng.randint(5, 12), 2)},
+        {"checks": checks, "call": "gradients", "args": _problem(rng, 1, rng.randint(1, 3))},
     ]
 
 
