@@ -57,18 +57,17 @@ class ListAnswer(ItemType):
                 "Escreva os itens separados por vírgula ou um por linha.",
                 "Write the items separated by commas, or one per line.",
             )
-        names = {f"item:{i}": item["names"] for i, item in enumerate(spec["items"])}
-        names |= {f"wrong:{i}": item["names"] for i, item in enumerate(spec.get("wrong", []))}
-        found = text.names_in_list(answer, names, filler_words(spec))
-        right = sorted({group for group, _ in found if group.startswith("item:")})
-        wrong = sorted({group for group, _ in found if group.startswith("wrong:")})
+        # Groups are (list, index): ("items", 2) is the third item, ("wrong", 0) the first wrong one.
+        names = {(kind, i): entry["names"] for kind in ("items", "wrong") for i, entry in enumerate(spec.get(kind, []))}
+        groups = {group for group, _ in text.names_in_list(answer, names, filler_words(spec))}
+        right = [spec["items"][i]["names"][0] for kind, i in sorted(groups) if kind == "items"]
+        wrong_names = [spec["wrong"][i]["names"][0] for kind, i in sorted(groups) if kind == "wrong"]
         required = spec.get("required", len(spec["items"]))
-        wrong_names = [spec["wrong"][int(g.split(":")[1])]["names"][0] for g in wrong]
         graded = result(
             spec,
-            (min(len(right), required) - len(wrong)) / required,
+            (min(len(right), required) - len(wrong_names)) / required,
             [item["names"][0] for item in spec["items"]],
-            {"found": [spec["items"][int(g.split(":")[1])]["names"][0] for g in right], "wrong": wrong_names},
+            {"found": right, "wrong": wrong_names},
         )
         if wrong_names:
             # The student's own wrong items, named back: that teaches, and gives nothing away.

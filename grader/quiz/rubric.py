@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 from typing import Any
 
 from grader.quiz import text as textmod
@@ -79,9 +80,10 @@ def compile_pattern(source: str, lang: str) -> Pattern:
     for raw_part in source.split(" + "):
         terms = []
         not_after = None
-        for raw_term in raw_part.split():
-            if raw_term.startswith("!"):
-                if terms or not_after:
+        for position, raw_term in enumerate(raw_part.split()):
+            excluded = raw_term.startswith("!")
+            if excluded:
+                if position > 0:
                     raise PatternError(f"'!' goes on the first word of a part only: {raw_part!r}")
                 raw_term = raw_term[1:]
             alternatives = []
@@ -95,10 +97,10 @@ def compile_pattern(source: str, lang: str) -> Pattern:
                         raise PatternError(f"a prefix needs at least 4 letters: {raw_alt!r}")
                     folded[-1] += "*"
                 alternatives.append(Alternative(tuple(folded)))
-            if raw_part.split()[0] == "!" + raw_term and not_after is None and not terms:
+            if excluded:
                 not_after = Term(tuple(alternatives))
-                continue
-            terms.append(Term(tuple(alternatives)))
+            else:
+                terms.append(Term(tuple(alternatives)))
         if not terms:
             raise PatternError(f"empty part in {source!r} (parts are joined by ' + ')")
         parts.append(Part(tuple(terms), not_after))
@@ -219,9 +221,7 @@ def locate(
 ) -> tuple[str, frozenset[int]] | None:
     """The words that satisfy the pattern inside one clause and their places in the answer,
     using none of the places in `avoid`; or None."""
-    from itertools import product
-
-    for clause in answer.clauses():
+    for clause in answer.clauses:
         candidates = [_part_spans(clause, part, pattern.lang, gap) for part in pattern.parts]
         if not all(candidates):
             continue
@@ -244,9 +244,12 @@ _GLUE = set(
 )
 
 
+_NOT_CONTENT = _GLUE | textmod.ALL_NEGATORS
+
+
 def guard_flags(answer: textmod.Text) -> list[str]:
     """Signs that an answer is not an explanation: one idea repeated, or bare terms with no sentence."""
-    content = [t.folded for t in answer.tokens if t.folded not in _GLUE | textmod.ALL_NEGATORS and len(t.folded) > 2]
+    content = [t.folded for t in answer.tokens if t.folded not in _NOT_CONTENT and len(t.folded) > 2]
     flags = []
     if len(content) >= 8 and len(set(content)) / len(content) < 0.55:
         flags.append("repetition")
@@ -298,33 +301,29 @@ def evaluate(spec: dict, answer: textmod.Text) -> Verdict:
     # Misconceptions first: words that state a wrong idea cannot also credit a right one
     # ("baixa deixa criativo, alta deixa previsível" is no "low: predictable").
     stated: frozenset[int] = frozenset()
-    for index, misconception in enumerate(spec.get("misconceptions", [])):
+    for misconception in spec.get("misconceptions", []):
         hit = _first_match(misconception, answer, gap, lang)
         if hit is not None:
             wrong.append(misconception)
-            evidence[misconception.get("id", f"misconception-{index + 1}")] = hit[0]
+            evidence[misconception["id"]] = hit[0]
             stated |= hit[1]
-    for index, concept in enumerate(concepts):
+    for concept in concepts:
         hit = _first_match(concept, answer, gap, lang, stated)
         if hit is not None:
             found.append(concept)
-            evidence[concept_id(concept, index)] = hit[0]
+            evidence[concept["id"]] = hit[0]
     flags = guard_flags(answer)
     total = sum(c.get("weight", 1) for c in concepts)
     raw = sum(c.get("weight", 1) for c in found) - sum(m.get("penalty", 1) for m in wrong)
     fraction = 0.0 if flags else max(0.0, min(1.0, raw / total))
     return Verdict(
         fraction=fraction,
-        concepts=[concept_id(c, concepts.index(c)) for c in found],
-        misconceptions=[m.get("id", "") for m in wrong],
+        concepts=[c["id"] for c in found],
+        misconceptions=[m["id"] for m in wrong],
         evidence=evidence,
         flags=flags,
         feedback=_feedback(concepts, found, wrong, flags),
     )
-
-
-def concept_id(concept: dict, index: int) -> str:
-    return concept.get("id") or f"concept-{index + 1}"
 
 
 def _feedback(concepts: list[dict], found: list[dict], wrong: list[dict], flags: list[str]) -> dict[str, str]:

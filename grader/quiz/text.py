@@ -11,7 +11,8 @@ function runs over the rubric and over the answer, so what matters is that
 inflections of one word meet, which a rule-based stemmer does for any word,
 including the course's loanwords (logits, embedding, softmax) that no
 Portuguese dictionary knows; it is pure Python, small and deterministic. One
-typo in a long word is forgiven with rapidfuzz's Levenshtein distance.
+typo in a long word is forgiven with rapidfuzz's optimal-string-alignment
+distance (two swapped letters count as one typo).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
 from rapidfuzz.distance import OSA
@@ -146,8 +147,7 @@ def close(a: str, b: str) -> bool:
 
 @dataclass
 class Token:
-    text: str  # as typed
-    folded: str
+    folded: str  # the word, case and accents removed
     index: int  # position in the answer
     sentence: int
     clause: int
@@ -173,7 +173,9 @@ class Text:
     tokens: list[Token] = field(default_factory=list)
     list_items: int = 0  # lines that start with a list marker
 
+    @cached_property
     def clauses(self) -> list[list[Token]]:
+        """The tokens grouped by clause (read once: every pattern of a rubric walks them)."""
         groups: dict[int, list[Token]] = {}
         for token in self.tokens:
             groups.setdefault(token.clause, []).append(token)
@@ -222,7 +224,7 @@ def read(raw: str) -> Text:
                 if position > 0 and _opens_clause(tokens, position):
                     clause += 1
                 asks = position > 0 and tokens[position - 1] in {"ou", "or", "yes", "sim"}
-                text.tokens.append(Token(word, word, index, sentence_number, clause, segment, asks))
+                text.tokens.append(Token(word, index, sentence_number, clause, segment, asks))
                 index += 1
     return text
 
@@ -270,11 +272,6 @@ def _opens_clause(tokens: list[str], position: int) -> bool:
     return word in _AND and following in _SUBORDINATORS
 
 
-def normalize(text: str) -> str:
-    """Folded words joined by single spaces: what two spellings of one short answer share."""
-    return " ".join(words(text))
-
-
 _GLOSS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 ARTICLES = {"o", "a", "os", "as", "um", "uma", "uns", "umas", "the", "an"}
 
@@ -294,28 +291,26 @@ def key(text: str, filler: set[str] = frozenset()) -> str:
     return "".join(word for word in words(without_glosses(text)) if word not in dropped)
 
 
-def same_key(given: str, accepted: str) -> bool:
-    """Equal keys, or one typo apart when the word is long."""
-    return bool(given) and (given == accepted or close(given, accepted))
-
-
-def find_names(text: str, names: dict[str, list[str]], filler: set[str] = frozenset()) -> list[tuple[str, str]]:
-    """Every known name in the text, longest first: [(name's group, words as typed)].
-
-    `names` maps a group (an item) to its spellings. The text is read as a run of
-    words; at each place the longest run of up to four words whose joined key is
-    a known spelling (or one typo from it) is taken, so 'Leaky ReLU' is found as
-    itself, not as ReLU, and 'back propagation' as 'backpropagation'. Words
-    that are no name (separators, 'função', 'e', a sentence's verbs) are skipped.
-    """
-    dropped = ARTICLES | {fold(word) for word in filler}
-    lookup: dict[str, str] = {}
+def _name_lookup(names: dict, filler: set[str]) -> dict[str, object]:
+    """Each spelling's key and its group (a spelling made only of filler words keeps its own key)."""
+    lookup: dict[str, object] = {}
     for group, spellings in names.items():
         for spelling in spellings:
-            spelled = "".join(w for w in words(without_glosses(spelling)) if w not in dropped) or key(spelling)
-            lookup.setdefault(spelled, group)
+            lookup.setdefault(key(spelling, filler) or key(spelling), group)
+    return lookup
+
+
+def _find_names(text: str, lookup: dict[str, object], dropped: set[str]) -> list[tuple[object, str]]:
+    """Every known name in the text, longest first: [(name's group, its words)].
+
+    The text is read as a run of words; at each place the longest run of up to
+    four words whose joined key is a known spelling (or one typo from it) is
+    taken, so 'Leaky ReLU' is found as itself, not as ReLU, and 'back
+    propagation' as 'backpropagation'. Words that are no name (separators,
+    'função', 'e', a sentence's verbs) are skipped.
+    """
     tokens = [word for word in words(text) if word not in dropped]
-    found: list[tuple[str, str]] = []
+    found: list[tuple[object, str]] = []
     position = 0
     while position < len(tokens):
         for width in range(min(4, len(tokens) - position), 0, -1):
@@ -346,27 +341,30 @@ def short_answer_match(answer: str, accepted: list[str], filler: set[str], rejec
     keys = {key(spelling, filler): spelling for spelling in accepted}
     if given in keys:
         return keys[given]
-    return next((spelling for k, spelling in keys.items() if same_key(given, k)), None)
+    return next((spelling for k, spelling in keys.items() if close(given, k)), None)
 
 
 _SEPARATORS = re.compile(r"[,;/\n•·]|\s(?:e|ou|and|or)\s", re.IGNORECASE)
 
 
-def names_in_list(answer: str, names: dict[str, list[str]], filler: set[str]) -> list[tuple[str, str]]:
-    """Names found in a list answer; a gloss in brackets counts only where its item named nothing.
+def names_in_list(answer: str, names: dict, filler: set[str]) -> list[tuple[object, str]]:
+    """Names found in a list answer, as (group, words): `names` maps a group (an item) to its spellings.
 
-    "ReLU (Rectified Linear Unit)" is one name; "(logística)" alone, after an
-    unknown word, is read as the student's name for the item.
+    A gloss in brackets counts only where its item named nothing: "ReLU
+    (Rectified Linear Unit)" is one name; "(logística)" alone, after an unknown
+    word, is read as the student's name for the item.
     """
-    found: list[tuple[str, str]] = []
-    pieces = re.split(r"(\([^)]*\)|\[[^\]]*\])", answer)
+    lookup = _name_lookup(names, filler)
+    dropped = ARTICLES | {fold(word) for word in filler}
+    found: list[tuple[object, str]] = []
+    pieces = re.split(f"({_GLOSS.pattern})", answer)
     for position, piece in enumerate(pieces):
         if position % 2 == 0:
-            found += find_names(piece, names, filler)
+            found += _find_names(piece, lookup, dropped)
             continue
         before = _SEPARATORS.split(pieces[position - 1])[-1]
-        if not find_names(before, names, filler):
-            found += find_names(piece[1:-1], names, filler)
+        if not _find_names(before, lookup, dropped):
+            found += _find_names(piece[1:-1], lookup, dropped)
     return found
 
 

@@ -82,7 +82,7 @@ def test_a_wrong_item_is_found_as_such():
 
 def test_clauses_and_segments():
     read = text.read("Com T alta, fica plana. Mas com T baixa, e quando cai, vira argmax")
-    clauses = [[t.folded for t in clause] for clause in read.clauses()]
+    clauses = [[t.folded for t in clause] for clause in read.clauses]
     assert clauses[0] == ["com", "t", "alta", "fica", "plana"]
     assert ["mas", "com", "t", "baixa"] in clauses
     assert ["e", "quando", "cai", "vira", "argmax"] in clauses
