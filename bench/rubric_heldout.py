@@ -27,11 +27,10 @@ from grader import content, corpus, quiz  # noqa: E402
 DATA = Path(__file__).resolve().parent / "data" / "rubric-heldout"
 
 
-def _timing(files: list[Path]) -> None:
+def _timing(items: list[tuple[Path, content.Exercise]]) -> None:
     """Time one grading per answer, as the web request runs it, over these and the corpus answers (warm)."""
     samples = []
-    for file in files:
-        exercise = content.find_exercise(file.stem)
+    for file, exercise in items:
         for folder, name in ((file.parent, file.name), (exercise.path, corpus.FILE)):
             entries, _ = corpus.load(folder, exercise.quiz, name)
             samples += [(exercise.quiz, entry.text) for entry in entries]
@@ -56,9 +55,9 @@ def main() -> int:
     files = sorted(DATA.glob("*.toml"))[: 1 if args.smoke else None]
     total = agree = passes = fails = 0
     misses = []
+    items = [(file, content.find_exercise(file.stem)) for file in files]
     print(f"{'item':24} {'answers':>7} {'agree':>6} {'false pass':>10} {'false fail':>10}")
-    for file in files:
-        exercise = content.find_exercise(file.stem)
+    for file, exercise in items:
         # The held-out file stands in for the item's own answers.toml.
         report = corpus.grade_corpus(exercise.id, file.parent, exercise.quiz, quiz.grade, file.name)
         if report is None or report.errors:
@@ -67,13 +66,12 @@ def main() -> int:
         n = len(report.outcomes)
         total += n
         agree += sum(o.agrees for o in report.outcomes)
-        passes += len(report.false_passes)
-        fails += len(report.false_fails)
         wrong, missed = len(report.false_passes), len(report.false_fails)
+        passes, fails = passes + wrong, fails + missed
         print(f"{exercise.id:24} {n:7d} {report.agreement:6.0%} {wrong:10d} {missed:10d}")
         misses += [(exercise.id, o) for o in report.outcomes if not o.agrees]
     print(f"{'all':24} {total:7d} {agree / total:6.0%} {passes:10d} {fails:10d}")
-    _timing(files)
+    _timing(items)
     if not args.quiet:
         for exercise_id, outcome in misses:
             got = "refused" if outcome.got is None else f"{outcome.got:.2f}"
