@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format validate selftest clean
+.PHONY: run test lint format validate selftest selftest-slow clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,14 @@ format: $(VENV)/.dev-installed
 validate: $(VENV)/.installed
 	$(BIN)/python -m grader validate
 
+# Every coding sample on 5 seeds in `make test`; 50 in the slow run (`.ci/run` runs it when CI_SELFTEST_SLOW=1).
+SELFTEST_SEEDS ?= 5
+
 selftest: $(VENV)/.installed
-	$(BIN)/python -m grader selftest
+	$(BIN)/python -m grader selftest --seeds $(SELFTEST_SEEDS)
+
+selftest-slow: $(VENV)/.installed
+	$(BIN)/python -m grader selftest --seeds 50
 
 test: $(VENV)/.dev-installed lint validate selftest
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 
 python -m grader grade softmax-temperature my_solution.py --json
 python -m grader validate [EXERCISES_DIR]
+python -m grader selftest [--seeds N]                # every exercise grades as declared, on seeds 1..N
 python -m grader corpus temperature-meaning          # where a rubric disagrees with its answer corpus
 python -m grader schema > docs/exercise.schema.json
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from grader import content, engine
@@ -81,12 +83,29 @@ def _schema(args: argparse.Namespace) -> int:
 def _selftest(args: argparse.Namespace) -> int:
     from grader import selftest
 
-    rows, errors = selftest.run(Path(args.root) if args.root else None, warm=not args.cold)
+    if args.seeds < 1:
+        print("error: --seeds must be at least 1", file=sys.stderr)
+        return 2
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    rows, errors = selftest.run(
+        Path(args.root) if args.root else None,
+        warm=not args.cold,
+        seed_count=args.seeds,
+        timings=timings,
+        only=set(args.only) if args.only else None,
+    )
+    if args.only and (unknown := set(args.only) - set(timings)):
+        print(f"error: no exercise {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     for error in errors:
         print(error, file=sys.stderr)
     print(selftest.table(rows))
     failed = [row for row in rows if not row.ok]
-    print(f"{len(rows) - len(failed)} of {len(rows)} samples grade as declared")
+    print(f"{len(rows) - len(failed)} of {len(rows)} samples grade as declared, on {args.seeds} seed(s) each")
+    slowest = sorted(timings.items(), key=lambda item: -item[1])[:5]
+    slowest_text = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in slowest)
+    print(f"{time.monotonic() - started:.0f} s in all; slowest: {slowest_text}")
     if not args.cold:
         from grader import engine
 
@@ -147,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     selftest = sub.add_parser("selftest", help="check that every exercise grades as declared")
     selftest.add_argument("root", nargs="?")
     selftest.add_argument("--cold", action="store_true", help="grade on the cold path (fresh bwrap each time)")
+    selftest.add_argument(
+        "--seeds", type=int, default=5, help="grade each coding sample on seeds 1..N (default 5; 50 for the slow run)"
+    )
+    selftest.add_argument("--only", action="append", metavar="ID", help="this exercise only (repeatable)")
     selftest.set_defaults(func=_selftest)
     corpus = sub.add_parser("corpus", help="grade an item's answers.toml and print where the grader disagrees")
     corpus.add_argument("exercise", help="exercise id or folder")
