@@ -58,7 +58,11 @@ def judge(case, outcome, reference):
         return ok()
     pick = [2, 3] if case["check"] == "last_layer" else [0, 1]
     for index in pick:
-        if not torch.allclose(value[index].to(torch.float64), expected[index], rtol=1e-5, atol=1e-8):
+        # Tolerance on the gradient's own scale: float32 buffers (torch.zeros' default) summed
+        # example by example are right to about 1e-6 of it, while every mistake in wrong/ is off
+        # by a factor (2, n·k) or by whole terms (the ReLU mask).
+        error = (value[index].to(torch.float64) - expected[index]).abs().max().item()
+        if not error <= 1e-4 * expected[index].abs().max().item() + 1e-7:
             name = NAMES[index]
             return fail(f"{name} difere do que o autograd calcula.", f"{name} differs from what autograd computes.")
     return ok()
