@@ -111,6 +111,14 @@ def exercise(slug: str):
     return Exercise.objects.select_related("current_version").get(slug=slug)
 
 
+def choice_value(user, course, slug: str, option: str) -> str:
+    """What this student's page posts for a choice option (a per-student token, not the option's id)."""
+    from grader.quiz.base import opaque_value
+    from submissions.services import quiz_state
+
+    return opaque_value(quiz_state(enrollment_of(user, course), exercise(slug)).seed, option)
+
+
 # --- real services ------------------------------------------------------------------
 
 

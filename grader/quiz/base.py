@@ -9,6 +9,7 @@ methods as plain dicts (the site stores them as JSON), already validated.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import unicodedata
@@ -37,6 +38,9 @@ class QuizResult:
     feedback: dict[str, str]
     expected: Any = None  # for instructors only
     details: dict[str, Any] = field(default_factory=dict)
+    # What would give the key away (the item's worked explanation, an option's own feedback):
+    # the page shows it once the answer is right, the attempts are used up or the due date has passed.
+    explanation: dict[str, str] = field(default_factory=dict)
 
 
 class Form(Protocol):
@@ -108,12 +112,45 @@ def unique_ids(entries: list, field: str) -> None:
     unique([entry.id for entry in entries], field)
 
 
+class Attempts(Strict):
+    """How many answers count before the due date, and which score the item keeps.
+
+    `best`: the best answer; `last`: the last one; `decreasing`: the best of each answer's score
+    times the share `credit` gives its attempt (PrairieLearn's points list): credit = [1, 0.5]
+    gives full points on the first try and half on the second.
+    """
+
+    max: Annotated[int, Field(ge=1, le=20, description="answers that count before the due date")]
+    score: Annotated[Literal["best", "last", "decreasing"], Field(description="the score the item keeps")] = "best"
+    credit: Annotated[
+        list[Annotated[float, Field(gt=0, le=1)]] | None,
+        Field(description="decreasing: the share of the points each attempt can earn, one per attempt"),
+    ] = None
+    new_variant: Annotated[
+        bool, Field(description="items with per-student numbers: a wrong answer brings new numbers")
+    ] = True
+
+    @model_validator(mode="after")
+    def _credit_fits(self) -> Attempts:
+        if self.score == "decreasing":
+            if self.credit is None or len(self.credit) != self.max:
+                raise problem("credit", f"decreasing credit needs one share per attempt ({self.max})")
+            if self.credit[0] != 1 or any(b > a for a, b in zip(self.credit, self.credit[1:], strict=False)):
+                raise problem("credit", "starts at 1 and never rises")
+        elif self.credit is not None:
+            raise problem("credit", "only with score = 'decreasing'")
+        return self
+
+
 class SpecBase(Strict):
     """Fields every item type accepts; each type adds its own and narrows `type` to its name."""
 
     type: str
     points: Annotated[PositiveNumber, Field(description="what the item is worth")] = 1
     interactive: Interactive | None = None
+    attempts: Annotated[
+        Attempts | None, Field(description="the attempt policy; each type has a default (docs/authoring.md)")
+    ] = None
 
 
 # --- the contract -------------------------------------------------------------------
@@ -124,6 +161,9 @@ class ItemType:
     Spec: ClassVar[type[SpecBase]]
     # The selftest grades the keyed answers of this many students (types with per-student parameters).
     selftest_students: ClassVar[int] = 1
+    # The attempt policy of an item that declares none: few attempts, later ones worth less,
+    # so that trying every option or stepping a number is not a way to full marks.
+    default_attempts: ClassVar[dict] = {"max": 3, "score": "decreasing", "credit": [1.0, 0.75, 0.5]}
 
     @property
     def template(self) -> str:
@@ -136,13 +176,31 @@ class ItemType:
         """(label, answer, fraction of the points it must get) for the selftest."""
         return []
 
-    def read_form(self, spec: dict, post: Form) -> Any:
-        """The answer as `grade` expects it, from the fields of this type's template."""
+    def read_form(self, spec: dict, post: Form, seed: int = 0) -> Any:
+        """The answer as `grade` expects it, from the fields of this type's template (`seed`: as in `context`)."""
         return post.get("answer", "")
 
     def context(self, spec: dict, seed: int, lang: str) -> dict:
         """What this type's template shows, in `lang`: never the key."""
         return {}
+
+    def answer_text(self, spec: dict, answer: Any, lang: str) -> str:
+        """A stored answer as the student saw it: options and items by their text, never by their ids."""
+        texts = {
+            entry["id"]: pick(entry.get("text"), lang) or entry.get("code") or entry["id"]
+            for key in ("options", "items", "left", "right")
+            for entry in spec.get(key, [])
+            if isinstance(entry, dict) and "id" in entry
+        }
+        if isinstance(answer, str):
+            return texts.get(answer, answer) if "options" in spec else answer
+        if isinstance(answer, list):
+            if "items" in spec:
+                return "\n".join(f"{n}. {texts.get(a, a)}" for n, a in enumerate(answer, 1))
+            return "; ".join(texts.get(a, str(a)) for a in answer)
+        if isinstance(answer, dict):
+            return "\n".join(f"{texts.get(k, k)} → {texts.get(v, v)}" for k, v in answer.items())
+        return str(answer)
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -152,8 +210,52 @@ def points(spec: dict) -> float:
     return float(spec.get("points", 1))
 
 
+def attempt_policy(item: ItemType, spec: dict) -> dict:
+    """The item's attempt policy: its own `attempts` table, else its type's default."""
+    policy = dict(spec.get("attempts") or item.default_attempts)
+    policy.setdefault("score", "best")
+    policy.setdefault("credit", None)
+    policy.setdefault("new_variant", True)
+    return policy
+
+
+def attempt_credit(policy: dict, attempt: int) -> float:
+    """The share of its score that answer number `attempt` (1 = the first) keeps."""
+    if policy["score"] != "decreasing":
+        return 1.0
+    credit = policy["credit"]
+    return float(credit[min(attempt, len(credit)) - 1])
+
+
+def item_score(policy: dict, scores: list[float]) -> float | None:
+    """The score an item keeps from its on-time answers, oldest first, each already times its credit."""
+    if not scores:
+        return None
+    return scores[-1] if policy["score"] == "last" else max(scores)
+
+
+def opaque_value(seed: int, option_id: str) -> str:
+    """What the page posts for an option: a per-student token, not the option's id."""
+    return "o" + hashlib.sha256(f"{seed}\x1f{option_id}".encode()).hexdigest()[:10]
+
+
+def option_id(seed: int, ids: list[str], value: Any) -> str:
+    """The option a posted token stands for ('' for a token of no option: the type then refuses it)."""
+    for candidate in ids:
+        if value == opaque_value(seed, candidate):
+            return candidate
+    return ""
+
+
+def shuffled_options(options: list[dict], seed: int) -> list[dict]:
+    """The options in this student's order (any order, the written one included, as often as chance has it)."""
+    order = list(options)
+    random.Random(seed ^ 0x5EED).shuffle(order)
+    return order
+
+
 def result(spec: dict, fraction: float, expected: Any, details: dict | None = None) -> QuizResult:
-    """A result with partial credit, and the item's `feedback_wrong` after the verdict."""
+    """A result with partial credit; the item's `feedback_wrong` is its explanation, shown when the key may be."""
     total = points(spec)
     fraction = max(0.0, min(1.0, fraction))
     correct = fraction >= 1.0
@@ -167,9 +269,8 @@ def result(spec: dict, fraction: float, expected: Any, details: dict | None = No
     else:
         feedback = {"pt": "Incorreto.", "en": "Incorrect."}
     extra = spec.get("feedback_wrong")
-    if not correct and isinstance(extra, dict):
-        feedback = {lang: f"{feedback[lang]} {extra.get(lang, '')}".strip() for lang in ("pt", "en")}
-    return QuizResult(round(total * fraction, 4), total, correct, feedback, expected, details or {})
+    explanation = dict(extra) if not correct and isinstance(extra, dict) else {}
+    return QuizResult(round(total * fraction, 4), total, correct, feedback, expected, details or {}, explanation)
 
 
 def normalize(text: str) -> str:

@@ -73,6 +73,9 @@ class FreeTextSpec(SpecBase):
 class FreeText(ItemType):
     name = "free_text"
     Spec = FreeTextSpec
+    # The rubric's score is provisional and its feedback says what to revisit, never the key:
+    # rewriting after that feedback is the point, so the best of three answers counts.
+    default_attempts = {"max": 3, "score": "best"}
 
     def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
         """The rubric's verdict: a provisional score that an instructor reviews."""

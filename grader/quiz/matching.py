@@ -58,7 +58,7 @@ class Matching(ItemType):
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
         return [("keyed matches", spec["answer"], 1.0)]
 
-    def read_form(self, spec: dict, post) -> Any:
+    def read_form(self, spec: dict, post, seed: int = 0) -> Any:
         return {item["id"]: post.get(f"match_{item['id']}", "") for item in spec["left"]}
 
     def context(self, spec: dict, seed: int, lang: str) -> dict:

@@ -7,7 +7,20 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from grader.fields import Bilingual, Id, problem
-from grader.quiz.base import ItemType, MalformedAnswer, Option, QuizResult, Sample, SpecBase, pick, result, unique_ids
+from grader.quiz.base import (
+    ItemType,
+    MalformedAnswer,
+    Option,
+    QuizResult,
+    Sample,
+    SpecBase,
+    opaque_value,
+    option_id,
+    pick,
+    result,
+    shuffled_options,
+    unique_ids,
+)
 
 
 class MultipleChoiceSample(Sample):
@@ -43,6 +56,7 @@ def _as_id_list(answer: Any, ids: list[str]) -> list[str]:
 class MultipleChoice(ItemType):
     name = "multiple_choice"
     Spec = MultipleChoiceSpec
+    default_attempts = {"max": 2, "score": "decreasing", "credit": [1.0, 0.5]}
 
     def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
         ids = [option["id"] for option in spec["options"]]
@@ -55,8 +69,14 @@ class MultipleChoice(ItemType):
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
         return [("keyed answer", spec["answer"], 1.0)]
 
-    def read_form(self, spec: dict, post) -> Any:
-        return post.getlist("answer")
+    def read_form(self, spec: dict, post, seed: int = 0) -> Any:
+        ids = [option["id"] for option in spec["options"]]
+        return [option_id(seed, ids, value) for value in post.getlist("answer")]
 
     def context(self, spec: dict, seed: int, lang: str) -> dict:
-        return {"options": [{"id": option["id"], "text": pick(option["text"], lang)} for option in spec["options"]]}
+        return {
+            "options": [
+                {"value": opaque_value(seed, option["id"]), "text": pick(option["text"], lang)}
+                for option in shuffled_options(spec["options"], seed)
+            ]
+        }

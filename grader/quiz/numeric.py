@@ -114,10 +114,7 @@ class Numeric(ItemType):
         if correct:
             feedback = {"pt": "Correto.", "en": "Correct."}
         else:
-            feedback = {
-                "pt": spec.get("feedback_wrong", {}).get("pt", "Ainda não. Revise o cálculo."),
-                "en": spec.get("feedback_wrong", {}).get("en", "Not yet. Check your calculation."),
-            }
+            feedback = {"pt": "Ainda não. Revise o cálculo.", "en": "Not yet. Check your calculation."}
         return QuizResult(
             score=total if correct else 0.0,
             max_score=total,
@@ -125,6 +122,7 @@ class Numeric(ItemType):
             feedback=feedback,
             expected=expected,
             details={"given": value, "allowed_error": allowed},
+            explanation=dict(spec.get("feedback_wrong") or {}) if not correct else {},
         )
 
     @staticmethod

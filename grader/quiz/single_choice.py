@@ -7,7 +7,20 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from grader.fields import Bilingual, Id, problem
-from grader.quiz.base import ItemType, MalformedAnswer, Option, QuizResult, Sample, SpecBase, pick, points, unique_ids
+from grader.quiz.base import (
+    ItemType,
+    MalformedAnswer,
+    Option,
+    QuizResult,
+    Sample,
+    SpecBase,
+    opaque_value,
+    option_id,
+    pick,
+    points,
+    shuffled_options,
+    unique_ids,
+)
 
 
 class ChoiceOption(Option):
@@ -36,6 +49,8 @@ class SingleChoiceSpec(SpecBase):
 class SingleChoice(ItemType):
     name = "single_choice"
     Spec = SingleChoiceSpec
+    # Two tries, the second for half: guessing through four options is worth little.
+    default_attempts = {"max": 2, "score": "decreasing", "credit": [1.0, 0.5]}
 
     def grade(self, spec: dict, answer: Any, params: dict) -> QuizResult:
         ids = [option["id"] for option in spec["options"]]
@@ -44,14 +59,15 @@ class SingleChoice(ItemType):
         total = points(spec)
         correct = answer == spec["answer"]
         chosen = next(o for o in spec["options"] if o["id"] == answer)
-        default = {"pt": "Correto." if correct else "Incorreto.", "en": "Correct." if correct else "Incorrect."}
-        feedback = chosen.get("feedback", default)
+        verdict = {"pt": "Correto." if correct else "Incorreto.", "en": "Correct." if correct else "Incorrect."}
+        # An option's own feedback says why it is right or wrong, which can point at the key.
         return QuizResult(
             score=total if correct else 0.0,
             max_score=total,
             correct=correct,
-            feedback=feedback,
+            feedback=verdict,
             expected=spec["answer"],
+            explanation=dict(chosen.get("feedback") or {}),
         )
 
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
@@ -61,5 +77,14 @@ class SingleChoice(ItemType):
             for option in spec["options"]
         ]
 
+    def read_form(self, spec: dict, post, seed: int = 0) -> Any:
+        return option_id(seed, [option["id"] for option in spec["options"]], post.get("answer", ""))
+
     def context(self, spec: dict, seed: int, lang: str) -> dict:
-        return {"options": [{"id": option["id"], "text": pick(option["text"], lang)} for option in spec["options"]]}
+        # Per student: an order of their own and tokens for values, so neither the place nor the value tells.
+        return {
+            "options": [
+                {"value": opaque_value(seed, option["id"]), "text": pick(option["text"], lang)}
+                for option in shuffled_options(spec["options"], seed)
+            ]
+        }

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Exercise
 from courses.access import get_enrollment, get_lesson_in_course, lessons_of
 from courses.models import Enrollment
-from submissions.models import QuizAnswer, Submission
+from submissions.models import Submission
+from submissions.services import quiz_scores
 
 
 @login_required
@@ -50,11 +51,8 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         .values_list("exercise_id")
         .annotate(best=Max("score"))
     )
-    best_quiz = dict(
-        QuizAnswer.objects.filter(course=course, student=request.user, exercise__in=exercises)
-        .values_list("exercise_id")
-        .annotate(best=Max("score"))
-    )
+    # Quiz items count their on-time answers under each item's attempt policy; late ones are practice.
+    best_quiz = quiz_scores(course, request.user, exercises)
     rows = [
         {
             "exercise": exercise,

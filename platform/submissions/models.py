@@ -76,11 +76,27 @@ class QuizAnswer(models.Model):
     # What the grader found, for the instructor's review: a rubric's concepts and misconceptions
     # with the words that matched, its flags and engine version; a list answer's items found.
     details = models.JSONField(default=dict, blank=True)
+    # What would give the key away: shown once the answer is right, the attempts are used up
+    # or the due date has passed (QuizResult.explanation).
+    explanation = models.JSONField(default=dict, blank=True)
+    # After the lesson's due date: practice, kept out of the lesson score and of the attempt count.
+    late = models.BooleanField(default=False)
+    # On time: which attempt this was (1 = the first), and the share of its score the item keeps
+    # under its attempt policy (decreasing credit); 0 and 0.0 for a late answer.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    credit = models.FloatField(default=1.0)
+    # The variant of the item's per-student numbers it answered (0: the first; a wrong answer may bring new ones).
+    variant = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["course", "student", "exercise"])]
+
+    @property
+    def credited_score(self) -> float:
+        """What this answer is worth toward the item: its score times its attempt's credit (0 when late)."""
+        return 0.0 if self.late else round(self.score * self.credit, 4)
 
 
 class HintReveal(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from catalog.models import Exercise
 from courses.models import Course, CourseLesson, Enrollment
 from grader import engine, quiz
 from grader.content import MAX_SOURCE_BYTES
+from grader.quiz import base as quiz_base
 from submissions.models import HintReveal, QuizAnswer, Submission
 
 log = logging.getLogger(__name__)
@@ -212,10 +214,100 @@ def requeue_stale(older_than_seconds: int = 60) -> int:
     return sum(1 for pk in ids if enqueue_grading(pk))
 
 
-def quiz_params(exercise: Exercise, user_id: int) -> dict:
+def student_key(user_id: int, variant: int = 0) -> str:
+    """Whose numbers and shuffles: one student, one variant of the item (0 keeps the first numbers)."""
+    return f"user:{user_id}" if variant == 0 else f"user:{user_id}:variant:{variant}"
+
+
+def quiz_params(exercise: Exercise, user_id: int, variant: int = 0) -> dict:
     version = exercise.current_version
     assert version is not None
-    return quiz.params_for(version.data["quiz"], exercise.slug, f"user:{user_id}")
+    return quiz.params_for(version.data["quiz"], exercise.slug, student_key(user_id, variant))
+
+
+def quiz_policy(exercise: Exercise) -> dict:
+    version = exercise.current_version
+    assert version is not None
+    spec = version.data["quiz"]
+    return quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec)
+
+
+@dataclass
+class QuizState:
+    """Where one student stands on one item: attempts, variant, the score that counts."""
+
+    policy: dict
+    due: datetime | None
+    late: bool
+    used: int  # on-time answers so far
+    variant: int  # the numbers and shuffle the next answer is graded against
+    seed: int
+    params: dict
+    score: float | None  # what the item counts toward the lesson (on-time answers only)
+    answers: list[QuizAnswer] = field(default_factory=list)  # newest first
+
+    @property
+    def left(self) -> int:
+        return max(0, self.policy["max"] - self.used)
+
+    @property
+    def can_answer(self) -> bool:
+        return self.late or self.left > 0
+
+    @property
+    def next_credit(self) -> float:
+        return 0.0 if self.late else quiz_base.attempt_credit(self.policy, self.used + 1)
+
+    def reveals(self, answer: QuizAnswer) -> bool:
+        """The explanation may show: the answer is right, no on-time attempt is left, or it is past due."""
+        return answer.correct or self.late or self.left == 0
+
+
+def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
+    version = exercise.current_version
+    assert version is not None
+    spec = version.data["quiz"]
+    policy = quiz_policy(exercise)
+    due = due_at(enrollment.course, exercise)
+    late = is_past(due)
+    answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))
+    on_time = [a for a in reversed(answers) if not a.late]
+    variant = 0
+    if spec.get("generator") and policy["new_variant"]:
+        # A wrong answer brings new numbers, so stepping one variant's value is no way to its key;
+        # with no attempt left (and not yet practice) the page keeps the numbers last answered.
+        variant = min(sum(1 for a in answers if not a.correct), 32767)
+        if not late and len(on_time) >= policy["max"]:
+            variant = answers[0].variant
+    key = student_key(enrollment.user_id, variant)
+    return QuizState(
+        policy=policy,
+        due=due,
+        late=late,
+        used=len(on_time),
+        variant=variant,
+        seed=quiz.seed_for(exercise.slug, key),
+        params=quiz.params_for(spec, exercise.slug, key),
+        score=quiz_base.item_score(policy, [a.credited_score for a in on_time]),
+        answers=answers,
+    )
+
+
+def quiz_scores(course: Course, user, exercises: list[Exercise]) -> dict[int, float]:
+    """The score each quiz item counts toward the lesson, by exercise id, under its attempt policy."""
+    quizzes = {e.id: e for e in exercises if e.kind == Exercise.QUIZ and e.current_version}
+    on_time: dict[int, list[float]] = {}
+    rows = QuizAnswer.objects.filter(course=course, student=user, exercise_id__in=quizzes, late=False).order_by(
+        "created_at", "pk"
+    )
+    for answer in rows:
+        on_time.setdefault(answer.exercise_id, []).append(answer.credited_score)
+    scores = {}
+    for exercise_id, credited in on_time.items():
+        score = quiz_base.item_score(quiz_policy(quizzes[exercise_id]), credited)
+        if score is not None:
+            scores[exercise_id] = score
+    return scores
 
 
 def _has_nul(value: Any) -> bool:
@@ -228,8 +320,12 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any) -> QuizAnswer:
-    """Grade in the request (nothing untrusted runs). MalformedAnswer leaves no trace."""
+def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, variant: int | None = None) -> QuizAnswer:
+    """Grade in the request (nothing untrusted runs). MalformedAnswer leaves no trace and costs no attempt.
+
+    `variant` is the one the page showed; when a wrong answer from another tab has brought new
+    numbers since, the answer is refused rather than graded against numbers the student never saw.
+    """
     version = exercise.current_version
     if exercise.kind != Exercise.QUIZ or version is None:
         raise InvalidSubmission(_("this is not a question"))
@@ -239,19 +335,39 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any) -> 
             "Sua resposta tem um caractere invisível (NUL) que não pode ser salvo; apague-o e envie de novo.",
             "Your answer has an invisible character (NUL) that cannot be saved; delete it and send again.",
         )
-    params = quiz_params(exercise, enrollment.user_id)
-    result = quiz.grade(spec, raw_answer, params)
-    return QuizAnswer.objects.create(
-        course=enrollment.course,
-        student=enrollment.user,
-        exercise=exercise,
-        version=version,
-        answer=raw_answer,
-        params=params,
-        score=result.score,
-        max_score=result.max_score,
-        correct=result.correct,
-        feedback=result.feedback,
-        provisional=bool(result.details.get("provisional")),
-        details=result.details,
-    )
+    with transaction.atomic():
+        # One answer at a time per student and course: two quick clicks cannot both take the last attempt.
+        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        state = quiz_state(enrollment, exercise)
+        if variant is not None and variant != state.variant:
+            raise quiz.MalformedAnswer(
+                "Esta questão mudou desde que você abriu a página (outra aba?): leia-a de novo e responda.",
+                "This question changed since you opened the page (another tab?): read it again and answer.",
+            )
+        if not state.can_answer:
+            limit = state.policy["max"]
+            raise quiz.MalformedAnswer(
+                f"Você já usou as {limit} tentativas desta questão. Depois do prazo, pode praticar.",
+                f"You have used all {limit} attempts at this question. After the due date you may practise.",
+            )
+        result = quiz.grade(spec, raw_answer, state.params)
+        attempt = 0 if state.late else state.used + 1
+        return QuizAnswer.objects.create(
+            course=enrollment.course,
+            student=enrollment.user,
+            exercise=exercise,
+            version=version,
+            answer=raw_answer,
+            params=state.params,
+            score=result.score,
+            max_score=result.max_score,
+            correct=result.correct,
+            feedback=result.feedback,
+            explanation=result.explanation,
+            provisional=bool(result.details.get("provisional")),
+            details=result.details,
+            late=state.late,
+            attempt=attempt,
+            credit=state.next_credit,
+            variant=state.variant,
+        )

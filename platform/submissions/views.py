@@ -18,7 +18,7 @@ from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
 from submissions import services
-from submissions.models import HintReveal, QuizAnswer, Submission
+from submissions.models import HintReveal, Submission
 
 
 def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
@@ -46,6 +46,28 @@ def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) 
     return _code_page(request, enrollment, exercise)
 
 
+def _posted_variant(post) -> int | None:
+    """The variant the page showed (None from a client that does not say; -1 for nonsense)."""
+    raw = post.get("variant")
+    if raw is None:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 5 else -1
+
+
+def policy_text(policy: dict) -> str:
+    """The attempt policy as the page states it, before the student answers."""
+    limit = policy["max"]
+    if policy["score"] == "last":
+        return _("Up to %(n)d attempts; your last answer counts.") % {"n": limit}
+    if policy["score"] == "decreasing":
+        shares = " · ".join(f"{share:.0%}" for share in policy["credit"])
+        return _("Up to %(n)d attempts; each later attempt is worth less: %(shares)s of the points.") % {
+            "n": limit,
+            "shares": shares,
+        }
+    return _("Up to %(n)d attempts; your best answer counts.") % {"n": limit}
+
+
 def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
     version = exercise.current_version
     assert version is not None
@@ -54,22 +76,26 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     form_error = None
     given = ""
     if request.method == "POST":
-        given = item.read_form(spec, request.POST)
+        # Read with the shuffle the page showed (options post per-student tokens, not their ids).
+        seen = services.quiz_state(enrollment, exercise)
+        given = item.read_form(spec, request.POST, seed=seen.seed)
         if len(str(given)) > 4000:
             form_error = {"pt": "Resposta longa demais.", "en": "Answer too long."}
         else:
             try:
-                services.answer_quiz(enrollment, exercise, given)
+                services.answer_quiz(enrollment, exercise, given, variant=_posted_variant(request.POST))
             except quiz.MalformedAnswer as exc:
                 form_error = exc.message
             else:
                 return redirect("exercise", course_slug=enrollment.course.slug, exercise_slug=exercise.slug)
-    params = services.quiz_params(exercise, request.user.id)
-    prompt = quiz.render_prompt(version.display_prompt, params, _lang())
-    answers = QuizAnswer.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:10]
-    # Shuffles are per student; the context never holds the key (tests/web/test_every_item_renders.py).
-    seed = quiz.seed_for(exercise.slug, f"user:{request.user.id}")
+    state = services.quiz_state(enrollment, exercise)
+    prompt = quiz.render_prompt(version.display_prompt, state.params, _lang())
+    answers = state.answers[:10]
+    for answer in answers:
+        answer.shown = item.answer_text(spec, answer.answer, _lang())
+    latest = answers[0] if answers else None
     interactive = spec.get("interactive") or {}
+    # Free-text answers come back in the text box; a choice re-posted would need this shuffle's tokens.
     return render(
         request,
         "submissions/quiz.html",
@@ -78,13 +104,21 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "exercise": exercise,
             "version": version,
             "prompt_html": render_author_markdown(prompt).html,
-            "item": item.context(spec, seed, _lang()),
+            # Shuffles are per student and variant; the context never holds the key
+            # (tests/web/test_every_item_renders.py).
+            "item": item.context(spec, state.seed, _lang()),
             "item_template": item.template,
             "interactive": bool(interactive),
             "interactive_tokens": json.dumps(interactive.get("tokens", [])),
             "interactive_logits": json.dumps(interactive.get("logits", [])),
             "answers": answers,
-            "latest": answers[0] if answers else None,
+            "latest": latest,
+            "explanation": pick_language(latest.explanation) if latest and state.reveals(latest) else "",
+            "explanation_later": bool(latest and latest.explanation and not state.reveals(latest)),
+            "new_numbers": bool(latest and latest.variant != state.variant),
+            "state": state,
+            "policy_text": policy_text(state.policy),
+            "next_credit": state.next_credit,
             "form_error": pick_language(form_error) if form_error else None,
             "given": given,
             "lang": _lang(),

@@ -104,7 +104,9 @@ def test_relative_tolerance_scales_with_the_answer():
 def test_single_choice_right_and_wrong_with_option_feedback():
     assert quiz.grade(CHOICE, "x").score == 2
     wrong = quiz.grade(CHOICE, "y")
-    assert wrong.score == 0 and wrong.feedback == {"pt": "Não.", "en": "No."}
+    # The option's own feedback may point at the key: it is the explanation, shown when the key may be.
+    assert wrong.score == 0 and wrong.feedback == {"pt": "Incorreto.", "en": "Incorrect."}
+    assert wrong.explanation == {"pt": "Não.", "en": "No."}
 
 
 def test_single_choice_unknown_option_is_malformed():

@@ -11,7 +11,9 @@ from django.urls import reverse
 from catalog.models import Exercise
 from grader import quiz
 from grader.quiz import normalize
-from submissions.services import quiz_params
+from grader.quiz.base import option_id
+from submissions.services import quiz_params, quiz_state
+from tests.conftest import enrollment_of
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +75,11 @@ def _says(text: str, phrase: str) -> bool:
 def _no_key_in_hidden_fields_or_data(page: str, keys: list[str], path: str) -> None:
     for tag, attrs in _Elements(page).tags:
         if tag == "input" and attrs.get("type") == "hidden":
-            # The only hidden fields: the CSRF token and the language switch's way back here.
-            assert attrs["name"] in ("csrfmiddlewaretoken", "next"), attrs
+            # The only hidden fields: the CSRF token, the language switch's way back here and
+            # the variant of the numbers shown (a small count of wrong answers).
+            assert attrs["name"] in ("csrfmiddlewaretoken", "next", "variant"), attrs
             assert attrs["name"] != "next" or attrs["value"] == path, attrs
+            assert attrs["name"] != "variant" or re.fullmatch(r"[0-9]{1,5}", attrs["value"]), attrs
         for name, value in attrs.items():
             if name.startswith("data-"):
                 assert not any(re.search(rf"\b{re.escape(key)}\b", value) for key in keys), (name, value)
@@ -83,8 +87,10 @@ def _no_key_in_hidden_fields_or_data(page: str, keys: list[str], path: str) -> N
 
 def _choices(page, spec, params, context):
     ids = [option["id"] for option in spec["options"]]
-    # Each option once, the right ones no more (and no differently) than the others.
-    assert Counter(_form_fields(page, "answer")) == Counter(ids)
+    values = _form_fields(page, "answer")
+    # Each option once, by a token of this student's that stands for it and is no id.
+    assert sorted(option_id(context["seed"], ids, value) for value in values) == sorted(ids), values
+    assert not set(values) & set(ids) and all(re.fullmatch(r"o[0-9a-f]{10}", value) for value in values), values
     keys = spec["answer"] if isinstance(spec["answer"], list) else [spec["answer"]]
     _no_key_in_hidden_fields_or_data(page, keys, context["path"])
 
@@ -187,7 +193,8 @@ def test_no_quiz_page_shows_its_key(client, alice, bob, course):
             # What the author shows on purpose (a word of the prompt may also be an accepted answer),
             # and the address, which holds the slug.
             shown_anyway = " ".join([*data["prompt"].values(), *data["title"].values(), item.slug])
-            context = {"path": path, "shown_anyway": shown_anyway}
+            seed = quiz_state(enrollment_of(student, course), item).seed
+            context = {"path": path, "shown_anyway": shown_anyway, "seed": seed}
             for lang in ("pt-br", "en"):
                 page = _page(client, course, item.slug, lang)
                 CHECKS[spec["type"]](page, spec, quiz_params(item, student.id), context)

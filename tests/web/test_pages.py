@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from submissions.models import QuizAnswer, Submission
-from tests.conftest import SOLUTION, enrollment_of, exercise
+from tests.conftest import SOLUTION, choice_value, enrollment_of, exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,8 @@ def test_matching_multiple_choice_and_list_answers_are_read_from_their_forms(cli
         "match_temperature": "identity",
     }
     assert _post_quiz(client, alice, course, "output-activation-match", matches).correct
-    assert _post_quiz(client, alice, course, "activations-choose", {"answer": ["relu", "sigmoid"]}).score == 0.6667
+    picked = [choice_value(alice, course, "activations-choose", option) for option in ("relu", "sigmoid")]
+    assert _post_quiz(client, alice, course, "activations-choose", {"answer": picked}).score == 0.6667
     listed = _post_quiz(client, alice, course, "activation-functions-list", {"answer": "Sigmóide\nReLU\ntanh"})
     assert listed.correct
 
@@ -209,4 +210,5 @@ def test_the_temperature_lab_ships_its_logits_to_the_page(client, alice, course)
     page = login(client, alice).get(reverse("exercise", args=[course.slug, "temperature-lab"])).content.decode()
     assert 'id="softmax-lab"' in page and "softmax_lab.js" in page
     assert "[3.0, 2.0, 0.5, -1.0]" in page
-    assert _post_quiz(client, alice, course, "temperature-lab", {"answer": "flatter"}).correct
+    flatter = choice_value(alice, course, "temperature-lab", "flatter")
+    assert _post_quiz(client, alice, course, "temperature-lab", {"answer": flatter}).correct
