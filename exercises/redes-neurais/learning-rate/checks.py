@@ -18,11 +18,31 @@ def make_cases(rng):
     x, y = _data(rng)
     lr = rng.choice([0.05, 0.1, 0.2])
     cases = [{"check": "descent", "call": "gradient_descent", "args": [x, y, lr, 30]}]
-    for verdict, rate in LEARNING_RATES.items():
-        runs = _run(x, y, rate, 100)
-        check = verdict.replace(" ", "_")
-        cases.append({"check": check, "call": "diagnose", "args": [runs], "verdict": verdict})
+    for verdict in ("too slow", "converges"):
+        runs = _run(x, y, LEARNING_RATES[verdict], 100)
+        cases.append({"check": verdict.replace(" ", "_"), "call": "diagnose", "args": [runs], "verdict": verdict})
+    for runs in _diverging(x, y):
+        cases.append({"check": "diverges", "call": "diagnose", "args": [runs], "verdict": "diverges"})
     return cases
+
+
+def _diverging(x, y):
+    """One diverging run, cut where it still is finite, where it first reaches inf, and where it first is nan.
+
+    A float32 run at lr = 1.5 overflows to inf within 28 to 82 steps and turns nan (inf - inf)
+    within 56 to 165 (measured on 200 seeds); cut at those steps, a diagnosis that misses nan, or
+    one that only looks for non-finite values, fails on every seed, not only when step 100 lands
+    on a nan.
+    """
+    for lr in (LEARNING_RATES["diverges"], 3.0, 6.0):  # the larger rates only if 1.5 ever fell short
+        losses = _run(x, y, lr, 400)
+        cuts = [losses[:10]]
+        for first in (torch.isinf(losses).nonzero(), torch.isnan(losses).nonzero()):
+            if len(first) and int(first[0]) >= 10:
+                cuts.append(losses[: int(first[0]) + 1])
+        if len(cuts) == 3:
+            break
+    return cuts
 
 
 def _run(x, y, lr, steps):
