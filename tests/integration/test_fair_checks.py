@@ -44,3 +44,17 @@ def test_every_greedy_case_has_a_clear_top_token():
         (greedy,) = [case for case in checks.make_cases(random.Random(seed)) if case["check"] == "greedy"]
         top, second = torch.topk(greedy["args"][0], 2).values.tolist()
         assert top - second >= 0.1 - 1e-5  # float32 logits
+
+
+def test_the_seeded_check_cannot_fail_a_correct_solution_by_luck():
+    # Two different seeds give identical draws with probability sum(p²) ** draws: below 1e-50 on every seed.
+    import random
+
+    import torch
+
+    checks = content.find_exercise("sample-next-token", EXERCISES).load_checks()
+    for seed in range(300):
+        first, same, other = [case for case in checks.make_cases(random.Random(seed)) if case["check"] == "seeded"]
+        assert first["kwargs"]["seed"] == same["kwargs"]["seed"] != other["kwargs"]["seed"]
+        probs = torch.softmax(first["args"][0].double(), dim=0)
+        assert float((probs**2).sum()) ** first["kwargs"]["num_samples"] < 1e-50

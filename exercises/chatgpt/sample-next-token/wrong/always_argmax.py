@@ -1,4 +1,4 @@
-# expected_score: 2
+# expected_score: 1
 # mistake: always returns the most likely token: no sampling at all, so every answer would be the same.
 import torch
 

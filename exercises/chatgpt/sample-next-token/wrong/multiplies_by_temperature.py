@@ -1,4 +1,4 @@
-# expected_score: 3
+# expected_score: 4
 # mistake: multiplies the logits by the temperature instead of dividing, so its effect is reversed.
 import torch
 
