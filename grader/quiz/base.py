@@ -184,6 +184,11 @@ class ItemType:
         """What this type's template shows, in `lang`: never the key."""
         return {}
 
+    def key_text(self, spec: dict, params: dict, lang: str) -> str:
+        """The right answer as the page shows it once the key may be shown ('' for a type with no key)."""
+        keyed = [answer for _, answer, fraction in self.keyed_answers(spec, params) if fraction >= 1.0]
+        return self.answer_text(spec, keyed[0], lang) if keyed else ""
+
     def answer_text(self, spec: dict, answer: Any, lang: str) -> str:
         """A stored answer as the student saw it: options and items by their text, never by their ids."""
         texts = {
@@ -200,6 +205,9 @@ class ItemType:
             return "; ".join(texts.get(a, str(a)) for a in answer)
         if isinstance(answer, dict):
             return "\n".join(f"{texts.get(k, k)} → {texts.get(v, v)}" for k, v in answer.items())
+        if isinstance(answer, float):
+            text = f"{answer:.6g}"
+            return text.replace(".", ",") if lang == "pt" else text
         return str(answer)
 
 

@@ -114,7 +114,7 @@ class Numeric(ItemType):
         if correct:
             feedback = {"pt": "Correto.", "en": "Correct."}
         else:
-            feedback = {"pt": "Ainda não. Revise o cálculo.", "en": "Not yet. Check your calculation."}
+            feedback = {"pt": "Revise o cálculo.", "en": "Check your calculation."}
         return QuizResult(
             score=total if correct else 0.0,
             max_score=total,

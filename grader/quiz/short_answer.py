@@ -55,5 +55,9 @@ class ShortAnswer(ItemType):
         matched = text.short_answer_match(answer, accepted, filler_words(spec), rejected)
         return result(spec, 1.0 if matched else 0.0, accepted, {"matched": matched})
 
+    def key_text(self, spec: dict, params: dict, lang: str) -> str:
+        accepted = spec["accepted"]
+        return (accepted.get(lang) or accepted.get("pt") or accepted.get("en") or [""])[0]
+
     def keyed_answers(self, spec: dict, params: dict) -> list[tuple[str, Any, float]]:
         return [(f"accepted: {a}", a, 1.0) for lang in ("pt", "en") for a in spec["accepted"].get(lang, [])]

@@ -93,7 +93,11 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     answers = state.answers[:10]
     for answer in answers:
         answer.shown = item.answer_text(spec, answer.answer, _lang())
+        answer.credit_share = f"{answer.credit:.0%}"
     latest = answers[0] if answers else None
+    revealed = bool(latest and state.reveals(latest))
+    # The right answer, for the numbers answered: shown once the key may be, to a student who missed it.
+    key_text = item.key_text(spec, latest.params, _lang()) if latest and not latest.correct else ""
     interactive = spec.get("interactive") or {}
     # Free-text answers come back in the text box; a choice re-posted would need this shuffle's tokens.
     return render(
@@ -113,12 +117,13 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "interactive_logits": json.dumps(interactive.get("logits", [])),
             "answers": answers,
             "latest": latest,
-            "explanation": pick_language(latest.explanation) if latest and state.reveals(latest) else "",
-            "explanation_later": bool(latest and latest.explanation and not state.reveals(latest)),
+            "explanation": pick_language(latest.explanation) if revealed else "",
+            "key_text": key_text if revealed else "",
+            "explanation_later": bool(latest and not revealed and (latest.explanation or key_text)),
             "new_numbers": bool(latest and latest.variant != state.variant),
             "state": state,
             "policy_text": policy_text(state.policy),
-            "next_credit": state.next_credit,
+            "next_credit": f"{state.next_credit:.0%}",
             "form_error": pick_language(form_error) if form_error else None,
             "given": given,
             "lang": _lang(),

@@ -1,6 +1,7 @@
 """Quiz items cannot be brute-forced or read off the page: attempt policies, new variants,
 the explanation held back until the key may be shown, per-student option tokens and late answers."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -65,10 +66,12 @@ def test_a_wrong_answer_does_not_show_the_explanation_until_the_attempts_are_use
     explanation = next(o for o in item.current_version.data["quiz"]["options"] if o["id"] == wrong)["feedback"]["pt"]
     _post(client, alice, course, item.slug, {"answer": choice_value(alice, course, item.slug, wrong)})
     page = _page(client, alice, course, item.slug)
-    assert explanation not in page and 'id="explanation-later"' in page
+    assert explanation not in page and 'id="explanation-later"' in page and 'id="key"' not in page
     _post(client, alice, course, item.slug, {"answer": choice_value(alice, course, item.slug, wrong)})
     page = _page(client, alice, course, item.slug)
     assert explanation in page and 'id="no-attempts"' in page
+    right = next(o for o in item.current_version.data["quiz"]["options"] if o["id"] == key)["text"]["pt"]
+    assert 'id="key"' in page and html.escape(right) in page.split('id="key"')[1].split("</p>")[0]
     # Past the due date the explanation shows at once, and answers are practice.
     _set_due(course, item, timezone.now() - timedelta(hours=1))
     _post(client, bob, course, item.slug, {"answer": choice_value(bob, course, item.slug, wrong)})
