@@ -12,5 +12,5 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(QuizAnswer)
 class QuizAnswerAdmin(admin.ModelAdmin):
-    list_display = ["id", "exercise", "student", "course", "score", "max_score", "created_at"]
-    list_filter = ["course", "exercise"]
+    list_display = ["id", "exercise", "student", "course", "attempt", "score", "credit", "late", "created_at"]
+    list_filter = ["course", "exercise", "late"]
