@@ -1,6 +1,9 @@
+from itertools import permutations
+
 import pytest
 
 from grader import quiz
+from grader.manifest import quiz_errors
 
 MULTI = {
     "type": "multiple_choice",
@@ -40,11 +43,93 @@ def test_multiple_choice_gives_partial_credit_and_takes_it_back_for_wrong_picks(
         assert quiz.grade(MULTI, chosen).score == score
 
 
-def test_ordering_is_full_only_when_exact_and_nothing_for_a_reversed_order():
+def test_ordering_is_all_or_nothing_unless_the_item_asks_for_the_longest_run():
     assert quiz.grade(ORDER, list("abcd")).score == 1
     assert quiz.grade(ORDER, list("dcba")).score == 0
-    swapped = quiz.grade(ORDER, list("bacd"))
-    assert 0 < swapped.score < 1 and not swapped.correct
+    assert quiz.grade(ORDER, list("abdc")).score == 0  # one swap at the end: still wrong
+    run = {**ORDER, "credit": "longest_run"}
+    assert quiz.grade(run, list("abdc")).score == 0.5  # a and b in place, then the first misplaced one
+    assert quiz.grade(run, list("bacd")).score == 0  # wrong from the first item: nothing, however tidy the tail
+    assert quiz.grade(run, list("abcd")).correct
+
+
+# One training step: zero_grad anywhere before backward, or last, but never between backward and step.
+STEP = {
+    "type": "parsons",
+    "credit": "all_or_nothing",
+    "items": [{"id": c, "code": f"{c}()"} for c in ("zero", "forward", "loss", "backward", "step")],
+    "rules": [
+        {"item": "forward", "before": "loss"},
+        {"item": "loss", "before": "backward"},
+        {"item": "backward", "before": "step"},
+        {
+            "item": "zero",
+            "not_between": ["backward", "step"],
+            "feedback": {"pt": "zero_grad() apaga os gradientes.", "en": "zero_grad() wipes the gradients."},
+        },
+    ],
+}
+STEP_RIGHT = [
+    ["zero", "forward", "loss", "backward", "step"],
+    ["forward", "zero", "loss", "backward", "step"],
+    ["forward", "loss", "zero", "backward", "step"],
+    ["forward", "loss", "backward", "step", "zero"],
+]
+
+
+def test_rules_accept_every_right_order_and_nothing_else():
+    right = [list(order) for order in permutations(STEP_RIGHT[0]) if quiz.grade(STEP, list(order)).correct]
+    assert sorted(right) == sorted(STEP_RIGHT)
+
+
+def test_a_broken_rule_says_its_feedback():
+    graded = quiz.grade(STEP, ["forward", "loss", "backward", "zero", "step"])
+    assert graded.score == 0 and "zero_grad()" in graded.feedback["en"] and "zero_grad()" in graded.feedback["pt"]
+    assert graded.details["broken"] == ["zero not between backward and step"]
+    # A rule without feedback breaks silently: only the verdict is said.
+    graded = quiz.grade(STEP, ["loss", "forward", "zero", "backward", "step"])
+    assert graded.feedback["en"] == "Incorrect." and graded.details["broken"] == ["forward before loss"]
+
+
+def test_longest_run_with_rules_counts_from_the_first_item_up_to_the_first_out_of_place():
+    run = {**STEP, "credit": "longest_run"}
+    assert quiz.grade(run, ["forward", "loss", "backward", "zero", "step"]).score == 0.6
+    assert quiz.grade(run, ["backward", "zero", "forward", "loss", "step"]).score == 0  # cannot run at all
+    assert quiz.grade(run, ["zero", "forward", "backward", "loss", "step"]).score == 0.4
+
+
+def test_keyed_answers_are_every_right_order_and_wrong_ones_at_their_declared_credit():
+    for credit in ("all_or_nothing", "longest_run"):
+        spec = {**STEP, "credit": credit}
+        keyed = quiz.item_type("parsons").keyed_answers(spec, {})
+        full = [answer for _, answer, share in keyed if share == 1]
+        assert sorted(full) == sorted(STEP_RIGHT)
+        wrong = [(answer, share) for _, answer, share in keyed if answer not in STEP_RIGHT]
+        assert len(wrong) >= 5 and all(quiz.grade(spec, answer).score == share for answer, share in wrong)
+        assert any(share > 0 for _, share in wrong) == (credit == "longest_run")
+
+
+def test_the_page_states_the_credit_and_never_shows_a_right_order():
+    item = quiz.item_type("parsons")
+    context = item.context(STEP, 1, "en")
+    assert "All or nothing" in context["credit_note"] and "More than one order" in context["credit_note"]
+    assert "crédito parcial" in item.context({**STEP, "credit": "longest_run"}, 1, "pt")["credit_note"]
+    assert "More than one" not in item.context(ORDER, 1, "en")["credit_note"]
+    for seed in range(200):
+        assert [entry["id"] for entry in item.context(STEP, seed, "en")["items"]] not in STEP_RIGHT
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        ([{"item": "zero", "before": "nope"}], "quiz.rules[0]"),
+        ([{"item": "step", "before": "zero"}], "quiz.rules[0]"),  # the listed order breaks it
+        ([{"item": "zero", "before": "step", "not_between": ["loss", "step"]}], "quiz.rules[0]"),
+        ([{"item": "zero", "not_between": ["zero", "step"]}], "quiz.rules[0]"),
+    ],
+)
+def test_rules_that_name_no_item_contradict_the_listed_order_or_mix_kinds_are_refused(rules, field):
+    assert field in {where for where, _ in quiz_errors({**STEP, "rules": rules})}
 
 
 def test_ordering_refuses_a_list_that_is_not_a_permutation():

@@ -12,6 +12,7 @@ from catalog.models import Exercise
 from grader import quiz
 from grader.quiz import normalize
 from grader.quiz.base import option_id
+from grader.quiz.ordering import right_orders
 from submissions.services import quiz_params, quiz_state
 from tests.conftest import enrollment_of
 
@@ -141,7 +142,9 @@ def _shown_order(page: str, prefix: str) -> list[str]:
 def _ordering(page, spec, params, context):
     keyed = [item["id"] for item in spec["items"]]
     shown = _shown_order(page, "pos_")
-    assert sorted(shown) == sorted(keyed) and shown != keyed, shown
+    assert sorted(shown) == sorted(keyed) and shown not in right_orders(spec), shown
+    # The page says how the item gives credit (all or nothing, or the longest run).
+    assert 'id="credit-note"' in page, keyed
 
 
 def _matching(page, spec, params, context):
