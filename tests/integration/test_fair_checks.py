@@ -58,3 +58,37 @@ def test_the_seeded_check_cannot_fail_a_correct_solution_by_luck():
         assert first["kwargs"]["seed"] == same["kwargs"]["seed"] != other["kwargs"]["seed"]
         probs = torch.softmax(first["args"][0].double(), dim=0)
         assert float((probs**2).sum()) ** first["kwargs"]["num_samples"] < 1e-50
+
+
+def test_every_grading_shows_a_diverging_run_still_finite_at_inf_and_at_nan():
+    # misses_nan got full marks on 6 of 50 seeds when step 100 of the one diverging run landed on inf.
+    import math
+    import random
+
+    checks = content.find_exercise("learning-rate", EXERCISES).load_checks()
+    for seed in range(300):
+        runs = [case["args"][0] for case in checks.make_cases(random.Random(seed)) if case["check"] == "diverges"]
+        last = [float(losses[-1]) for losses in runs]
+        assert math.isfinite(last[0]) and last[0] > float(runs[0][0])
+        assert math.isinf(last[1]) and math.isnan(last[2])
+
+
+def test_the_perceptron_rule_case_always_moves_the_bias():
+    # When the errors cancelled, a rule that never updates b could return the reference's answer.
+    import random
+
+    perceptron = content.find_exercise("perceptron-rule", EXERCISES)
+    checks, reference = perceptron.load_checks(), perceptron.load_solution()
+    for seed in range(300):
+        (rule,) = [case for case in checks.make_cases(random.Random(seed)) if case["check"] == "rule"]
+        assert abs(float(reference.train_perceptron(*rule["args"], **rule["kwargs"])[-1])) > 1e-3
+
+
+def test_every_sales_case_has_a_negative_logit():
+    # Without one, a linear output (no activation) equals ReLU and passes on some seeds.
+    import random
+
+    checks = content.find_exercise("output-heads", EXERCISES).load_checks()
+    for seed in range(300):
+        (sales, *_) = [case for case in checks.make_cases(random.Random(seed)) if case["call"] == "sales_output"]
+        assert float(sales["args"][0].min()) < 0
