@@ -199,6 +199,8 @@ def test_an_interactive_widget_must_be_well_formed():
 def test_a_generators_config_is_checked_by_the_generator():
     assert set(errors_of({**NUMERIC, "generator_config": {"tokens": "abcd"}})) == {"quiz.generator_config.tokens"}
     assert set(errors_of({**NUMERIC, "generator_config": {"colour": 1}})) == {"quiz.generator_config.colour"}
+    narrow = {**NUMERIC, "generator_config": {"probability_range": [0.5, 0.6]}}
+    assert set(errors_of(narrow)) == {"quiz.generator_config.probability_range"}
 
 
 def test_an_exercise_is_a_union_on_kind():

@@ -1,4 +1,6 @@
 import math
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ NUMERIC = {
     "tolerance": {"absolute": 0.002},
     "generator_config": {"tokens": ["a", "b", "c", "d"], "temperatures": [0.5, 2.0]},
 }
+ROOT = Path(__file__).resolve().parents[2]
 CHOICE = {
     "type": "single_choice",
     "points": 2,
@@ -42,6 +45,32 @@ def test_generated_answer_is_the_softmax_probability_of_the_target():
         params = quiz.params_for(NUMERIC, "ex", f"user:{n}")
         assert params["temperature"] in (0.5, 2.0)
         assert params["answer"] == pytest.approx(softmax_probability(params), abs=1e-12)
+
+
+def _bank_item(path):
+    return tomllib.loads((ROOT / "exercises" / path / "exercise.toml").read_text())["quiz"]
+
+
+def test_no_student_of_softmax_probability_passes_by_answering_0_or_1():
+    # Before the redraw, 4.5% of students drew p <= 0.002, where "0" was within the tolerance.
+    spec = _bank_item("chatgpt/softmax-probability")
+    answers = [quiz.params_for(spec, "softmax-probability", f"user:{n}")["answer"] for n in range(20_000)]
+    assert min(answers) >= 0.03 and max(answers) <= 0.97
+    for answer in answers[:3000]:
+        for lazy in ("0", "1", "0%", "100%"):
+            assert not quiz.grade(spec, lazy, {"answer": answer}).correct
+
+
+def test_a_draw_already_in_range_is_kept_so_students_keep_their_numbers():
+    spec = _bank_item("chatgpt/softmax-probability")
+    anything = {**spec, "generator_config": {**spec["generator_config"], "probability_range": [0.0, 1.0]}}
+    kept = 0
+    for n in range(500):
+        first = quiz.params_for(anything, "softmax-probability", f"user:{n}")
+        if 0.03 <= first["answer"] <= 0.97:
+            assert quiz.params_for(spec, "softmax-probability", f"user:{n}") == first
+            kept += 1
+    assert kept > 400
 
 
 def test_numeric_answer_within_tolerance_scores_full():
