@@ -103,3 +103,17 @@ def test_a_right_sample_may_carry_a_header_only_if_it_says_full_marks(one_exerci
     by_name = {row.sample: row for row in rows}
     assert by_name["right/headed.py"].ok
     assert not by_name["right/modest.py"].ok
+
+
+def test_the_command_line_takes_the_number_of_seeds_and_names_the_failing_ones(one_exercise, capsys):
+    from grader import cli
+
+    sample = one_exercise / "chatgpt/softmax-temperature/right/lucky.py"
+    sample.write_text(_DEPENDS_ON_THE_SEED.format(test="=="))
+    assert cli.main(["selftest", str(one_exercise), "--seeds", "4"]) == 0  # seed 5 alone breaks it
+    assert "on 4 seed(s) each" in capsys.readouterr().out
+    assert cli.main(["selftest", str(one_exercise), "--seeds", "5", "--only", "softmax-temperature"]) == 1
+    out = capsys.readouterr().out
+    assert "right/lucky.py" in out and "seed 5: 7" in out
+    assert cli.main(["selftest", str(one_exercise), "--seeds", "0"]) == 2
+    assert cli.main(["selftest", str(one_exercise), "--only", "no-such-exercise"]) == 2
