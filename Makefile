@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format validate selftest selftest-slow clean
+.PHONY: run test test-db lint format validate selftest selftest-slow clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ selftest-slow: $(VENV)/.installed
 
 test: $(VENV)/.dev-installed lint validate selftest
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tests that touch the database, for a second run on another one (.ci/run: PostgreSQL);
+# lint, the selftest, the sandbox and the hostile suites read no database and run once, in `test`.
+DB_TESTS := tests/web tests/browser tests/integration/test_celery_grading.py tests/integration/test_gpu.py
+test-db: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(DB_TESTS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
