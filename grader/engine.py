@@ -218,6 +218,12 @@ def grade(
                 {k: codec.encode(c[k]) for k in ("id", "call", "args", "kwargs", "grad") if k in c} for c in cases
             ],
         }
+        rules = static.runtime_rules(exercise.forbid)
+        if rules:
+            # The probe enforces the rules at run time too (only the rules: nothing of the judge's).
+            probe_input["rules"] = rules
+            if rules["no_autograd"] and any("grad" in c for c in cases):
+                raise ValueError(f"{exercise.id}: gradient cases need autograd, which its rules switch off")
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
         limits = sandbox.Limits.from_dict(budget)
         argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]

@@ -10,6 +10,11 @@ the results channel. If a case hangs past its budget, or the runner dies, the
 supervisor records that for this case alone and starts a fresh runner at the
 next case, so a bad case costs only its own check.
 
+In an exercise with static rules, the runner also enforces them before it
+loads the submission (`grader.static.runtime_rules` says how): what the rules
+forbid becomes a stub that raises, the dynamic built-ins are absent from the
+student's module, and where autograd is forbidden it is switched off.
+
 The probe knows nothing of expected values: the judge, outside, compares what
 comes back with the reference. Only the standard library and PyTorch are
 imported here.
@@ -28,6 +33,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 
 # The same path on the cold path (bwrap) and the warm one (fork server).
 WORKDIR = "/sandbox"
@@ -103,10 +109,159 @@ def _limit_hit(exc):
     return None
 
 
+# --- rules: what the exercise forbids, unusable at run time too ----------------------
+
+
+class NotAllowed(RuntimeError):
+    """Raised by what the exercise's rules forbid."""
+
+
+def _refusal(name):
+    return NotAllowed(f"{name}: não é permitido neste exercício / is not allowed in this exercise")
+
+
+def _refusing_function(name, module=None):
+    def refused(*args, **kwargs):
+        raise _refusal(name)
+
+    refused.__name__ = refused.__qualname__ = name.rsplit(".", 1)[-1]
+    if module is not None:  # where it lives: pickle finds it there, by reference, as it did the original
+        refused.__module__ = module
+    return refused
+
+
+def _refusing_class(name):
+    def __new__(cls, *args, **kwargs):
+        raise _refusal(name)
+
+    return type(name.rsplit(".", 1)[-1], (), {"__new__": __new__, "__module__": "not_allowed"})
+
+
+# With autograd off nothing ever fills these: they stay usable.
+_HARMLESS_WITHOUT_AUTOGRAD = frozenset({"grad", "requires_grad_", "retain_grad"})
+
+
+def _replace_forbidden(names, torch, no_autograd):
+    """Each forbidden function, class or tensor method becomes a stub where it is named and where it is defined.
+
+    Not in every module that imports it: walking all of sys.modules costs ~12 ms in a fresh fork
+    (every page it touches is copied), and the static rules already refuse other paths to it.
+    """
+    for name in names:
+        parts = name.split(".")
+        if parts[0] == "Tensor":
+            attribute = parts[1]
+            if no_autograd and attribute in _HARMLESS_WITHOUT_AUTOGRAD:
+                continue
+            original = getattr(torch.Tensor, attribute, None)
+            if callable(original):
+                setattr(torch.Tensor, attribute, _refusing_function(name))
+            elif original is not None:  # a property: reading it raises
+                setattr(torch.Tensor, attribute, property(_refusing_function(name)))
+            continue
+        parent, value = None, sys.modules.get(parts[0])
+        for part in parts[1:]:
+            parent, value = value, getattr(value, part, None)
+        if value is None or isinstance(value, types.ModuleType):
+            continue  # a module (torch.optim): the static rules refuse it; autograd's family is switched off below
+        where = getattr(parent, "__name__", None) if isinstance(parent, types.ModuleType) else None
+        stub = _refusing_class(name) if isinstance(value, type) else _refusing_function(name, where)
+        home = sys.modules.get(getattr(value, "__module__", None) or "")
+        for where in (parent, home):
+            if where is not None and getattr(where, parts[-1], None) is value:
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(where, parts[-1], stub)
+
+
+# A new program is a fresh interpreter, with none of these guards.
+_PROGRAMS = {
+    "os": (
+        *("system", "popen", "posix_spawn", "posix_spawnp"),
+        *("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe"),
+        *("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe"),
+    ),
+    "posix": ("system", "execv", "execve", "posix_spawn", "posix_spawnp"),
+    "multiprocessing.util": ("spawnv_passfds",),  # the "spawn" and "forkserver" start methods
+}
+
+
+def _refuse_programs():
+    import multiprocessing.util  # noqa: F401 - patched before the student's code can import it
+
+    for module_name, names in _PROGRAMS.items():
+        module = sys.modules.get(module_name)
+        for name in names:
+            if module is not None and hasattr(module, name):
+                setattr(module, name, _refusing_function(f"{module_name}.{name}", module_name))
+
+
+class _NoEngine:
+    def __getattr__(self, name):
+        raise _refusal("autograd")
+
+
+def _switch_off_autograd(torch):
+    """No graph is recorded, grad mode cannot be switched back on, and the engine's entry points refuse."""
+    refused = _refusing_function("autograd")
+    torch._C._set_grad_enabled(False)
+
+    def set_grad_enabled(mode):
+        if mode:
+            raise _refusal("autograd (torch.enable_grad, torch.set_grad_enabled(True))")
+
+    torch._C._set_grad_enabled = set_grad_enabled
+    inference_mode = torch._C._InferenceMode
+
+    def _InferenceMode(mode):  # inference_mode(False) would switch grad mode back on
+        if not mode:
+            raise _refusal("autograd (torch.inference_mode(False))")
+        return inference_mode(mode)
+
+    torch._C._InferenceMode = _InferenceMode
+    import torch.autograd.forward_ad
+    import torch.autograd.functional
+    import torch.autograd.graph
+    import torch.autograd.variable
+
+    torch.Tensor.backward = _refusing_function("Tensor.backward")
+    for module, names in (
+        (torch.autograd, ("backward", "grad", "_engine_run_backward")),
+        (torch.autograd.graph, ("_engine_run_backward",)),
+        (torch.autograd.forward_ad, ("make_dual", "enter_dual_level")),
+    ):
+        for name in names:
+            if hasattr(module, name):
+                setattr(module, name, refused)
+    predispatch = sys.modules.get("torch._functorch.predispatch")
+    for name in ("_make_dual", "_enter_dual_level"):
+        if predispatch is not None and hasattr(predispatch, name):
+            setattr(predispatch, name, refused)
+    torch.autograd.variable.Variable._execution_engine = _NoEngine()
+    # A graph built in another thread (grad mode is per thread) stays out of reach.
+    torch.Tensor.grad_fn = property(lambda self: None)
+    torch.Tensor._grad_fn = property(lambda self: None)
+
+
+def _enforce(rules, torch, module):
+    if not rules:
+        return
+    _replace_forbidden(rules.get("replace", []), torch, rules.get("no_autograd", False))
+    if rules.get("no_autograd"):
+        _switch_off_autograd(torch)
+    if rules.get("no_programs"):
+        _refuse_programs()
+    removed = set(rules.get("remove_builtins", []))
+    if removed:
+        import builtins
+
+        # The module's own namespace only: a name it binds (`compile = False`) never falls back to these.
+        module.__dict__["__builtins__"] = {k: v for k, v in vars(builtins).items() if k not in removed}
+
+
 # --- runner: the only process that runs student code ------------------------------
 
 
-def _runner(cases, start, channel, device):
+def _runner(cases, start, channel, device, rules=None):
     def send(record):
         os.write(channel, (json.dumps(record, allow_nan=False) + "\n").encode())
 
@@ -114,17 +269,19 @@ def _runner(cases, start, channel, device):
 
     # Where tensors should live: "cuda" on a GPU job with a GPU, else "cpu".
     os.environ["GRADER_DEVICE"] = device
-    # Student code may `import grader_progress` (copied beside it) to report progress.
-    sys.path.insert(0, WORKDIR)
-    try:
-        import grader_progress
-
+    # Student code may `import grader_progress` (copied beside it) to report progress. It is loaded
+    # from its path: the work directory, where the student's code can write, is not on sys.path.
+    progress_path = os.path.join(WORKDIR, "grader_progress.py")
+    if os.path.exists(progress_path):
+        progress_spec = importlib.util.spec_from_file_location("grader_progress", progress_path)
+        grader_progress = importlib.util.module_from_spec(progress_spec)
+        progress_spec.loader.exec_module(grader_progress)
+        sys.modules["grader_progress"] = grader_progress
         grader_progress._attach(channel)
-    except ImportError:
-        pass
     module_spec = importlib.util.spec_from_file_location("submission", SUBMISSION)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules["submission"] = module
+    _enforce(rules, torch, module)
     try:
         module_spec.loader.exec_module(module)
     except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a student error too
@@ -266,7 +423,7 @@ def supervise(spec, results_fd):
             os.close(read_end)
             os.close(results_fd)
             try:
-                _runner(cases, position, write_end, str(spec.get("device", "cpu")))
+                _runner(cases, position, write_end, str(spec.get("device", "cpu")), spec.get("rules"))
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
