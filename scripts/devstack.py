@@ -86,12 +86,21 @@ def stop_all(children: list) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def main() -> int:
-    VAR.mkdir(exist_ok=True)
-    env = dict(os.environ)
-    env.setdefault("DEBUG", "1")
+def environment(base: dict[str, str]) -> dict[str, str]:
+    """The services' environment: the caller's, with the local defaults `make run` promises."""
+    env = dict(base)
+    # No debug pages: a student-triggered error must not show the code's local variables
+    # (a quiz's key among them). Plain HTTP on this machine, so cookies are not Secure-only.
+    env.setdefault("DEBUG", "0")
+    env.setdefault("SECURE_COOKIES", "0")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
     env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def main() -> int:
+    VAR.mkdir(exist_ok=True)
+    env = environment(dict(os.environ))
     port = env.get("PORT", "8000")
     children: list = []
 
