@@ -143,6 +143,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 
 GRADER_EXERCISES_DIR = env_str("GRADER_EXERCISES_DIR", str(REPO_DIR / "exercises"))
 STATUS_POLL_MS = env_int("STATUS_POLL_MS", 1000)
+# One student cannot fill the queues: at most this many submissions waiting or being graded
+# per exercise (one running and one queued) and across all exercises; older ones than the
+# window (a lost job) no longer count.
+SUBMISSIONS_ACTIVE_PER_EXERCISE = env_int("SUBMISSIONS_ACTIVE_PER_EXERCISE", 2)
+SUBMISSIONS_ACTIVE_PER_STUDENT = env_int("SUBMISSIONS_ACTIVE_PER_STUDENT", 4)
+SUBMISSIONS_ACTIVE_WINDOW_MINUTES = env_int("SUBMISSIONS_ACTIVE_WINDOW_MINUTES", 30)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +58,7 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
                 _("you have used all %(limit)d attempts for this exercise; after the due date you may still practise")
                 % {"limit": limit}
             )
+        _check_active(enrollment, exercise)
         submission = Submission.objects.create(
             course=enrollment.course,
             student=enrollment.user,
@@ -69,6 +71,27 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
         )
         transaction.on_commit(lambda: enqueue_grading(submission.pk))
     return submission
+
+
+def _check_active(enrollment: Enrollment, exercise: Exercise) -> None:
+    """Refuse a submission beyond the student's share of the queues (called under the enrollment's lock)."""
+    since = timezone.now() - timezone.timedelta(minutes=settings.SUBMISSIONS_ACTIVE_WINDOW_MINUTES)
+    active = Submission.objects.filter(
+        student=enrollment.user,
+        status__in=(Submission.Status.QUEUED, Submission.Status.RUNNING),
+        created_at__gte=since,
+    )
+    per_exercise = settings.SUBMISSIONS_ACTIVE_PER_EXERCISE
+    if active.filter(course=enrollment.course, exercise=exercise).count() >= per_exercise:
+        raise InvalidSubmission(
+            _("%(n)d submissions of this exercise are already waiting or being graded; wait for one to finish")
+            % {"n": per_exercise}
+        )
+    per_student = settings.SUBMISSIONS_ACTIVE_PER_STUDENT
+    if active.count() >= per_student:
+        raise InvalidSubmission(
+            _("you already have %(n)d submissions waiting or being graded; wait for one to finish") % {"n": per_student}
+        )
 
 
 def due_at(course: Course, exercise: Exercise) -> datetime | None:

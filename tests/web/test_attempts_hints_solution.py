@@ -27,6 +27,13 @@ def set_due(course, when):
     CourseLesson.objects.filter(course=course, lesson=lesson).update(due_at=when)
 
 
+def graded(submission):
+    """The worker's report, recorded as a worker's would be: the submission is no longer waiting."""
+    services.record_result(submission.pk, {"status": "graded", "score": 0, "checks": []})
+    submission.refresh_from_db()
+    return submission
+
+
 def limit_attempts(n):
     version = exercise(SLUG).current_version
     version.data["attempts"] = n
@@ -69,9 +76,9 @@ def test_a_grader_failure_gives_the_attempt_back(alice, course):
 def test_after_the_due_date_submissions_are_late_practice_outside_the_limit(alice, course):
     limit_attempts(1)
     enrollment = enrollment_of(alice, course)
-    services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    graded(services.submit_code(enrollment, exercise(SLUG), SOLUTION))
     set_due(course, timezone.now() - timedelta(minutes=1))
-    late = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    late = graded(services.submit_code(enrollment, exercise(SLUG), SOLUTION))
     again = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
     assert late.late and again.late
     assert services.attempts_used(enrollment, exercise(SLUG)) == 1
@@ -201,3 +208,31 @@ def test_a_late_practice_score_does_not_count_as_the_best_score(client, alice, c
     client.force_login(alice)
     lesson = client.get(reverse("lesson", args=[course.slug, exercise(SLUG).lesson.slug])).content.decode()
     assert "4 / 10" in lesson and "10 / 10" not in lesson
+
+
+def test_one_student_cannot_fill_the_queues(client, alice, bob, course, settings):
+    """At most one running and one queued per exercise, a few across exercises; the code stays in the editor."""
+    enrollment = enrollment_of(alice, course)
+    first = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    client.force_login(alice)
+    typed = SOLUTION + "\n# third try\n"
+    response = client.post(reverse("exercise", args=[course.slug, SLUG]), {"source": typed})
+    page = response.content.decode()
+    assert response.status_code == 200 and "já estão na fila ou sendo corrigidos" in page
+    assert "# third try" in page  # the code typed is kept
+    assert Submission.objects.filter(student=alice).count() == 2
+    # Once one is graded, the next one is taken; another student was never held back.
+    graded(first)
+    services.submit_code(enrollment, exercise(SLUG), SOLUTION)
+    services.submit_code(enrollment_of(bob, course), exercise(SLUG), SOLUTION)
+    # Across exercises: the cap counts every exercise.
+    settings.SUBMISSIONS_ACTIVE_PER_STUDENT = 3
+    other = exercise("backprop-by-hand")
+    source = (EXERCISES / "redes-neurais/backprop-by-hand/solution.py").read_text()
+    services.submit_code(enrollment, other, source)
+    with pytest.raises(services.InvalidSubmission, match="você já tem 3 envios"):
+        services.submit_code(enrollment, other, source)
+    # A job lost long ago (older than the window) does not hold the student back forever.
+    Submission.objects.filter(student=alice).update(created_at=timezone.now() - timedelta(hours=2))
+    services.submit_code(enrollment, other, source)
