@@ -40,7 +40,9 @@ def broker_url() -> str:
 app = Celery("grader")
 app.conf.update(
     broker_url=broker_url(),
-    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    # A worker reads its queues in the order it lists them (`-Q cpu,cpu-low`): practice on the
+    # `-low` queues waits while on-time work is there (kombu's Redis "priority" order).
+    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT, "queue_order_strategy": "priority"},
     broker_connection_retry_on_startup=True,
     task_acks_late=True,
     task_reject_on_worker_lost=True,

@@ -168,7 +168,7 @@ def main() -> int:
                 "grader.worker",
                 "worker",
                 "-Q",
-                "cpu,gpu",
+                "cpu,gpu,cpu-low,gpu-low",  # in priority order: practice waits for on-time work
                 "-c",
                 "1",
                 "-n",

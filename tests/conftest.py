@@ -122,6 +122,10 @@ def choice_value(user, course, slug: str, option: str) -> str:
 # --- real services ------------------------------------------------------------------
 
 
+# As production lists them: on-time work first, practice (`-low`) after.
+GRADING_QUEUES = "cpu,gpu,cpu-low,gpu-low"
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     server = services.RedisServer(port=services.free_port(), workdir=tmp_path_factory.mktemp("redis"))
@@ -152,7 +156,7 @@ def grading_stack(django_db_setup, django_db_blocker, redis_server, sandbox_read
             "VAR_DIR": str(settings.VAR_DIR),
         }
     )
-    grader = services.start_worker("grader.worker", "cpu,gpu", "grader@test", worker_env, logs / "grader.log")
+    grader = services.start_worker("grader.worker", GRADING_QUEUES, "grader@test", worker_env, logs / "grader.log")
     results = services.start_worker("config", "results", "results@test", results_env, logs / "results.log")
     try:
         services.wait_for_workers(app, ["grader@test", "results@test"])

@@ -65,12 +65,21 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
             exercise=exercise,
             version=version,
             source=text,
-            queue=version.queue,
+            queue=grading_queue(version.queue, late or enrollment.role == Enrollment.INSTRUCTOR),
             max_score=version.max_score,
             late=late,
         )
         transaction.on_commit(lambda: enqueue_grading(submission.pk))
     return submission
+
+
+LOW_PRIORITY = "-low"
+
+
+def grading_queue(queue: str, practice: bool) -> str:
+    """Where a submission waits: work that counts on the exercise's queue, practice (late, or an
+    instructor's try) on its `-low` twin, which workers read only when the first is empty."""
+    return queue + LOW_PRIORITY if practice else queue
 
 
 def _check_active(enrollment: Enrollment, exercise: Exercise) -> None:

@@ -169,3 +169,42 @@ def test_a_submission_made_while_redis_is_down_is_kept_and_graded_after_a_requeu
     assert requeue_stale(older_than_seconds=0) == 1
     graded = wait_until_final(submission.pk)
     assert (graded.status, graded.score) == ("graded", 10.0)
+
+
+def test_practice_waits_while_work_that_counts_is_queued(grading_stack, alice, bob, carla, course):
+    """Late practice and an instructor's try go to `cpu-low`; a worker takes on-time work first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.models import CourseLesson
+    from tests.conftest import GRADING_QUEUES
+
+    app, queues = grading_stack["app"], GRADING_QUEUES.split(",")
+    lesson = CourseLesson.objects.filter(course=course, lesson=exercise("softmax-temperature").lesson)
+    # The session's worker steps aside; a fresh one, started once everything is queued, shows the order.
+    for queue in queues:
+        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
+    worker = None
+    try:
+        lesson.update(due_at=timezone.now() - timedelta(minutes=1))
+        practice = [submit(alice, course, SOLUTION), submit(bob, course, SOLUTION)]
+        lesson.update(due_at=None)
+        practice.append(submit(carla, course, SOLUTION))  # an instructor's try counts for no one
+        on_time = [submit(alice, course, SOLUTION), submit(bob, course, SOLUTION)]
+        assert [s.queue for s in practice + on_time] == ["cpu-low"] * 3 + ["cpu"] * 2
+        env = test_services.python_env(
+            {"REDIS_URL": grading_stack["redis"].url}, drop=("DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+        )
+        log = grading_stack["logs"] / "priority.log"
+        worker = test_services.start_worker("grader.worker", GRADING_QUEUES, "priority@test", env, log)
+        test_services.wait_for_workers(app, ["priority@test"])
+        done = [wait_until_final(s.pk) for s in practice + on_time]
+        assert all(s.status == "graded" and s.score == 10.0 for s in done)
+        started = {s.pk: s.started_at for s in done}
+        assert max(started[s.pk] for s in on_time) < min(started[s.pk] for s in practice), started
+    finally:
+        if worker is not None:
+            worker.stop()
+        for queue in queues:
+            app.control.add_consumer(queue, destination=["grader@test"], reply=True)
