@@ -31,8 +31,20 @@ def test_each_queue_has_a_consumer():
     for name, service in services.items():
         command = service.get("command")
         if isinstance(command, list) and "-Q" in command:
-            queues[command[command.index("-Q") + 1]] = name
-    assert queues == {"results": "results", "cpu": "worker-cpu", "gpu": "worker-gpu"}
+            for queue in command[command.index("-Q") + 1].split(","):
+                queues[queue] = name
+    assert queues == {
+        "results": "results",
+        "cpu": "worker-cpu",
+        "cpu-low": "worker-cpu",
+        "gpu": "worker-gpu",
+        "gpu-low": "worker-gpu",
+    }
+    # Practice is listed after the work that counts: workers read their queues in that order.
+    for service in ("worker-cpu", "worker-gpu"):
+        command = services[service]["command"]
+        listed = command[command.index("-Q") + 1].split(",")
+        assert len(listed) == 2 and listed[1] == listed[0] + "-low", listed
 
 
 def test_gpu_worker_reserves_a_gpu_and_only_it():
