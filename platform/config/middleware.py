@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
+
+from grader.content import MAX_SOURCE_BYTES
 
 
 class CourseLanguageMiddleware:
@@ -25,3 +28,28 @@ class CourseLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than MAX_REQUEST_BYTES before anything reads it.
+
+    Django would otherwise stream a large multipart upload to a temporary file before a
+    view could refuse it (300 MB were written that way). The answer is the site's own page,
+    in the student's language (this runs after CourseLanguageMiddleware), saying the limit.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.MAX_REQUEST_BYTES
+        if length > limit:
+            context = {"sent_kib": length // 1024, "limit_kib": limit // 1024, "code_kib": MAX_SOURCE_BYTES // 1024}
+            response = render(request, "too_large.html", context, status=413)
+            response["Connection"] = "close"  # the body is not read: do not keep the connection
+            return response
+        return self.get_response(request)

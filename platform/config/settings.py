@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.CourseLanguageMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -143,6 +144,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 
 GRADER_EXERCISES_DIR = env_str("GRADER_EXERCISES_DIR", str(REPO_DIR / "exercises"))
 STATUS_POLL_MS = env_int("STATUS_POLL_MS", 1000)
+# No request body beyond this is read at all (code is at most 64 KiB, grader.content's
+# MAX_SOURCE_BYTES; a form with it fits easily); Django's own in-memory limits follow it.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 # One student cannot fill the queues: at most this many submissions waiting or being graded
 # per exercise (one running and one queued) and across all exercises; older ones than the
 # window (a lost job) no longer count.

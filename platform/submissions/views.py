@@ -131,6 +131,15 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     )
 
 
+def _typed_anew(enrollment: Enrollment, exercise: Exercise, typed: str) -> bool:
+    """Whether the editor holds code the student typed, not what the page put there (starter, last try)."""
+    text = typed.strip()
+    if not text or text == exercise.current_version.data["starter"].strip():
+        return False
+    last = Submission.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise).first()
+    return last is None or text != last.source.strip()
+
+
 def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
     version = exercise.current_version
     assert version is not None
@@ -138,13 +147,22 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     source = None
     if request.method == "POST":
         upload = request.FILES.get("file")
-        source = upload.read(MAX_SOURCE_BYTES + 1) if upload else request.POST.get("source", "")
+        typed = request.POST.get("source", "")
+        source = upload.read(MAX_SOURCE_BYTES + 1) if upload else typed
         try:
+            if upload and _typed_anew(enrollment, exercise, typed):
+                # Both a file and newly typed code: grading one would lose the other.
+                raise services.InvalidSubmission(
+                    _("you sent a file and typed code; clear the file field or the editor, and send again")
+                )
+            if "\ufffd" in typed:
+                # The browser sent bytes that are not UTF-8 and Django replaced them: refuse, never grade a guess.
+                raise services.InvalidSubmission(_("the code has characters that are not valid UTF-8"))
             submission = services.submit_code(enrollment, exercise, source)
         except services.InvalidSubmission as exc:
             form_error = _("Your code was not submitted: %(reason)s.") % {"reason": exc}
-            if isinstance(source, bytes):
-                source = source.decode("utf-8", errors="replace")
+            # What the student typed stays in the editor; a refused file is shown as far as it reads.
+            source = typed if (typed.strip() or not upload) else source.decode("utf-8", errors="replace")
         else:
             return redirect("submission", submission_id=submission.pk)
     submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from courses.models import CourseLesson
-from submissions.models import QuizAnswer
+from submissions.models import QuizAnswer, Submission
 from tests.conftest import exercise
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,47 @@ def test_the_last_year_allowed_is_stored_and_read_back(client, carla, course):
     assert due is not None and due.year == 2201  # 23:59 in São Paulo is 02:59 UTC the next day
     assert client.get(reverse("lesson", args=[course.slug, lesson.slug])).status_code == 200
     assert client.post(reverse("lesson_due", args=[course.slug, lesson.slug]), {"clear": "1"}).status_code == 302
+
+
+# --- code that cannot be read as sent -------------------------------------------------
+
+
+def test_a_request_too_large_is_refused_before_it_is_read_with_the_sites_page(client, alice, course):
+    from django.conf import settings
+
+    client.force_login(alice)
+    body = "x" * (settings.MAX_REQUEST_BYTES + 10)
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    response = client.post(url, {"source": body})
+    page = response.content.decode()
+    assert response.status_code == 413 and "Grande demais para enviar" in page and "64 KiB" in page
+    assert not Submission.objects.exists()
+
+
+def test_code_with_bytes_that_are_not_utf8_is_refused_and_kept(client, alice, course):
+    client.force_login(alice)
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    # As a browser would post a textarea holding Latin-1 bytes: Django decodes them to U+FFFD.
+    body = b"source=def+softmax%28z%29%3A+%23+ol%E1%0A"
+    response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+    page = response.content.decode()
+    assert response.status_code == 200 and "não são UTF-8 válido" in page and "def softmax(z): # ol" in page
+    assert not Submission.objects.exists()
+
+
+def test_a_file_and_typed_code_together_lose_neither(client, alice, course):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    typed = "def softmax(z, temperature=1.0):\n    return z  # typed in the page\n"
+    upload = SimpleUploadedFile("mine.py", b"def softmax(z, temperature=1.0):\n    return z\n")
+    response = client.post(url, {"source": typed, "file": upload})
+    page = response.content.decode()
+    assert "enviou um arquivo e também código digitado" in page and "# typed in the page" in page
+    assert not Submission.objects.exists()
+    # The editor's own starter beside a file is no conflict: the file is graded.
+    starter = exercise("softmax-temperature").current_version.data["starter"]
+    upload = SimpleUploadedFile("mine.py", b"def softmax(z, temperature=1.0):\n    return z\n")
+    client.post(url, {"source": starter, "file": upload})
+    assert Submission.objects.get().source.endswith("return z\n")
