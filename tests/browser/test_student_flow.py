@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SOLUTION, exercise
+from tests.conftest import GRADING_QUEUES, SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -84,7 +84,11 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
         page.wait_for_timeout(600)
         assert page.text_content("#status").strip() == "Na fila"
     finally:
-        app.control.add_consumer("cpu", destination=["grader@test"], reply=True)
+        # Re-added in order (a re-added queue goes last, and workers read their queues in order).
+        for queue in GRADING_QUEUES.split(","):
+            app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
+        for queue in GRADING_QUEUES.split(","):
+            app.control.add_consumer(queue, destination=["grader@test"], reply=True)
 
     page.wait_for_function("document.querySelector('#status-card').dataset.final === 'true'", timeout=90_000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
