@@ -55,7 +55,7 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
         limit = attempt_limit(exercise)
         if not late and limit and attempts_used(enrollment, exercise) >= limit:
             raise InvalidSubmission(
-                _("you have used all %(limit)d attempts for this exercise; after the due date you may still practise")
+                _("you have used all %(limit)d attempts for this exercise; after the due date you may still practice")
                 % {"limit": limit}
             )
         _check_active(enrollment, exercise)
@@ -380,7 +380,7 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
             limit = state.policy["max"]
             raise quiz.MalformedAnswer(
                 f"Você já usou as {limit} tentativas desta questão. Depois do prazo, pode praticar.",
-                f"You have used all {limit} attempts at this question. After the due date you may practise.",
+                f"You have used all {limit} attempts at this question. After the due date you may still answer, as practice.",
             )
         result = quiz.grade(spec, raw_answer, state.params)
         attempt = 0 if state.late else state.used + 1

@@ -15,7 +15,7 @@ def _gate(rng, name):
 
 
 def _rule_data(generator, lr):
-    """Eight labelled points whose three epochs leave the bias away from 0.
+    """Eight labeled points whose three epochs leave the bias away from 0.
 
     The bias ends at lr times the sum of the errors, which cancels out in about half the draws;
     a rule that never updates b then ends with the right bias, and on some seeds (1 in 50 measured)
