@@ -155,6 +155,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 SUBMISSIONS_ACTIVE_PER_EXERCISE = env_int("SUBMISSIONS_ACTIVE_PER_EXERCISE", 2)
 SUBMISSIONS_ACTIVE_PER_STUDENT = env_int("SUBMISSIONS_ACTIVE_PER_STUDENT", 4)
 SUBMISSIONS_ACTIVE_WINDOW_MINUTES = env_int("SUBMISSIONS_ACTIVE_WINDOW_MINUTES", 30)
+# Quiz answers one student may send per minute, all items together (late practice has no
+# attempt limit; this keeps a script from hammering the grader).
+QUIZ_ANSWERS_PER_MINUTE = env_int("QUIZ_ANSWERS_PER_MINUTE", 12)
 
 LOGGING = {
     "version": 1,

@@ -370,6 +370,14 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
     with transaction.atomic():
         # One answer at a time per student and course: two quick clicks cannot both take the last attempt.
         Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        recent = QuizAnswer.objects.filter(
+            student=enrollment.user, created_at__gte=timezone.now() - timezone.timedelta(minutes=1)
+        ).count()
+        if recent >= settings.QUIZ_ANSWERS_PER_MINUTE:
+            raise quiz.MalformedAnswer(
+                "Muitas respostas em pouco tempo: espere um minuto e envie de novo (nada foi contado).",
+                "Too many answers in a short time: wait a minute and send again (nothing was counted).",
+            )
         state = quiz_state(enrollment, exercise)
         if variant is not None and variant != state.variant:
             raise quiz.MalformedAnswer(
@@ -380,7 +388,7 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
             limit = state.policy["max"]
             raise quiz.MalformedAnswer(
                 f"Você já usou as {limit} tentativas desta questão. Depois do prazo, pode praticar.",
-                f"You have used all {limit} attempts at this question. After the due date you may still answer, as practice.",
+                f"You have used all {limit} attempts at this question. After the due date you may practice.",
             )
         result = quiz.grade(spec, raw_answer, state.params)
         attempt = 0 if state.late else state.used + 1

@@ -235,3 +235,21 @@ def test_an_item_may_declare_its_own_policy():
     spec = manifest.quiz_data(manifest.quiz({**CHOICE, "attempts": {"max": 4, "score": "last"}}))
     policy = base.attempt_policy(services.quiz.item_type("single_choice"), spec)
     assert (policy["max"], policy["score"], policy["new_variant"]) == (4, "last", True)
+
+
+def test_a_flood_of_answers_is_slowed_down_and_costs_nothing(client, alice, bob, course, catalog, settings):
+    """Late practice has no attempt limit; the per-minute cap stops a script, not a student."""
+    item, key, wrong = _single_choice_with_explained_wrong_option()
+    _set_due(course, item, timezone.now() - timedelta(hours=1))
+    settings.QUIZ_ANSWERS_PER_MINUTE = 5
+    for _ in range(5):
+        _post(client, alice, course, item.slug, {"answer": choice_value(alice, course, item.slug, wrong)})
+    response = _post(client, alice, course, item.slug, {"answer": choice_value(alice, course, item.slug, key)})
+    assert "Muitas respostas em pouco tempo" in response.content.decode()
+    assert QuizAnswer.objects.filter(student=alice).count() == 5
+    # Another student is not held back, and a minute later Alice may answer again.
+    _post(client, bob, course, item.slug, {"answer": choice_value(bob, course, item.slug, key)})
+    assert QuizAnswer.objects.filter(student=bob).count() == 1
+    QuizAnswer.objects.filter(student=alice).update(created_at=timezone.now() - timedelta(seconds=61))
+    _post(client, alice, course, item.slug, {"answer": choice_value(alice, course, item.slug, key)})
+    assert QuizAnswer.objects.filter(student=alice).count() == 6
