@@ -106,6 +106,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Password-reset mail: printed on the console (make run's output) unless a real backend is set.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Redes Neurais & GPT <no-reply@localhost>")
 
 # pt-BR first, English beside it.
 LANGUAGE_CODE = "pt-br"

@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
 from catalog.models import Lesson, pick_language
+
+# Join codes are read aloud and typed on phones: no 0/O, 1/I/L, 5/S or 2/Z to confuse.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalize_join_code(typed: str) -> str:
+    """A code as typed ('abcd-efgh ', 'abcdefgh') in the form it is stored."""
+    return "".join(ch for ch in typed.upper() if ch.isalnum())[:32]
 
 
 class Course(models.Model):
     slug = models.SlugField(unique=True)
     title = models.JSONField()  # {"pt": ..., "en": ...}
     lessons = models.ManyToManyField(Lesson, through="CourseLesson", related_name="courses")
+    # What an instructor shares so that students enroll themselves; empty: joining is closed.
+    join_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.slug
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.join_code:
+            self.join_code = new_join_code()
+        super().save(*args, **kwargs)
+
+    @property
+    def join_code_display(self) -> str:
+        code = self.join_code or ""
+        return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
 
     @property
     def display_title(self) -> str:

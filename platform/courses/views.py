@@ -20,10 +20,11 @@ from submissions.services import quiz_scores
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """One course: straight into it; none or several: the list, with the form to join one."""
     enrollments = list(Enrollment.objects.filter(user=request.user).select_related("course"))
     if len(enrollments) == 1:
         return redirect("course", course_slug=enrollments[0].course.slug)
-    return render(request, "courses/home.html", {"enrollments": enrollments})
+    return redirect("courses")
 
 
 @login_required

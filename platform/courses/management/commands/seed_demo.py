@@ -54,6 +54,7 @@ class Command(BaseCommand):
         logins_file.parent.mkdir(parents=True, exist_ok=True)
         logins_file.write_text("".join(f"{u} {p}\n" for u, p in saved.items()))
         logins_file.chmod(0o600)
-        self.stdout.write(self.style.SUCCESS(f"Demo course: {course.display_title}"))
+        joining = f"join code {course.join_code_display}"
+        self.stdout.write(self.style.SUCCESS(f"Demo course: {course.display_title} ({joining})"))
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {role:<10}  login: {username:<11} password: {saved[username]}")
