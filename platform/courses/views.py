@@ -3,7 +3,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,10 +11,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise
-from courses.access import get_enrollment, get_lesson_in_course, lessons_of
-from courses.models import Enrollment
-from submissions.models import Submission
-from submissions.services import quiz_scores
+from courses.access import get_enrollment, get_lesson_in_course
+from courses.models import CourseLesson, Enrollment
+from submissions.services import lesson_rows, lesson_summary
 
 
 @login_required
@@ -31,10 +29,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     enrollment = get_enrollment(request, course_slug)
     course = enrollment.course
+    # The dashboard: per lesson, its due date, the score so far, what is done and what is left.
+    dashboard = []
+    for course_lesson in CourseLesson.objects.filter(course=course).select_related("lesson"):
+        exercises = list(
+            Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
+        )
+        rows = lesson_rows(course, request.user, exercises)
+        dashboard.append({"lesson": course_lesson.lesson, "summary": lesson_summary(rows, course_lesson.due_at)})
     return render(
         request,
         "courses/course.html",
-        {"course": course, "enrollment": enrollment, "lessons": lessons_of(course)},
+        {"course": course, "enrollment": enrollment, "dashboard": dashboard},
     )
 
 
@@ -46,22 +52,9 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     exercises = list(
         Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
     )
-    best_code = dict(
-        # Late submissions are practice: they never raise the score that counts.
-        Submission.objects.filter(course=course, student=request.user, exercise__in=exercises, late=False)
-        .values_list("exercise_id")
-        .annotate(best=Max("score"))
-    )
-    # Quiz items count their on-time answers under each item's attempt policy; late ones are practice.
-    best_quiz = quiz_scores(course, request.user, exercises)
-    rows = [
-        {
-            "exercise": exercise,
-            "best": best_code.get(exercise.id, best_quiz.get(exercise.id)),
-            "max_score": exercise.current_version.max_score if exercise.current_version else 0,
-        }
-        for exercise in exercises
-    ]
+    # Late work is practice and never raises what counts; quizzes count under their attempt policy.
+    rows = lesson_rows(course, request.user, exercises)
+    summary = lesson_summary(rows, course_lesson.due_at)
     instructor = enrollment.role == Enrollment.INSTRUCTOR
     due_local = timezone.localtime(course_lesson.due_at) if course_lesson.due_at else None
     return render(
@@ -72,6 +65,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             "course_lesson": course_lesson,
             "lesson": course_lesson.lesson,
             "rows": rows,
+            "summary": summary,
             "instructor": instructor,
             "due_input": request.GET.get("due_value", "")[:40]
             if request.GET.get("due_error") == "1"

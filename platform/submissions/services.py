@@ -411,3 +411,66 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
             credit=state.next_credit,
             variant=state.variant,
         )
+
+
+@dataclass
+class ItemRow:
+    """One exercise of a lesson as its student sees it on the lesson page and the dashboard."""
+
+    exercise: Exercise
+    score: float | None  # what counts (on-time work, under the item's policy); None: nothing yet
+    max_score: float
+    attempts_left: int | None  # coding exercises with a limit; None: no limit or a question
+
+
+def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow]:
+    """Each exercise with the score that counts and, for code, the attempts left before the due date."""
+    from django.db.models import Count, Max, Q
+
+    code = {
+        row["exercise_id"]: row
+        for row in Submission.objects.filter(course=course, student=user, exercise__in=exercises)
+        .values("exercise_id")
+        .annotate(
+            best=Max("score", filter=Q(late=False)),
+            used=Count("id", filter=Q(late=False, charged=True)),
+        )
+    }
+    quizzes = quiz_scores(course, user, exercises)
+    rows = []
+    for exercise in exercises:
+        version = exercise.current_version
+        if exercise.kind == Exercise.CODE:
+            stats = code.get(exercise.id, {})
+            limit = attempt_limit(exercise)
+            left = max(0, limit - stats.get("used", 0)) if limit else None
+            rows.append(ItemRow(exercise, stats.get("best"), version.max_score if version else 0, left))
+        else:
+            rows.append(ItemRow(exercise, quizzes.get(exercise.id), version.max_score if version else 0, None))
+    return rows
+
+
+@dataclass
+class LessonSummary:
+    score: float
+    max_score: float
+    done: int
+    total: int
+    due_at: datetime | None
+    past_due: bool
+
+    @property
+    def to_do(self) -> int:
+        return self.total - self.done
+
+
+def lesson_summary(rows: list[ItemRow], due: datetime | None) -> LessonSummary:
+    done = [row for row in rows if row.score is not None]
+    return LessonSummary(
+        score=round(sum(row.score for row in done), 4),
+        max_score=round(sum(row.max_score for row in rows), 4),
+        done=len(done),
+        total=len(rows),
+        due_at=due,
+        past_due=is_past(due),
+    )
