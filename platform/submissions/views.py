@@ -46,6 +46,18 @@ def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) 
     return _code_page(request, enrollment, exercise)
 
 
+def _neighbours(exercise: Exercise) -> dict:
+    """The items before and after this one in its lesson, in the lesson's order, for "previous" and "next"."""
+    items = list(Exercise.objects.filter(lesson=exercise.lesson_id, active=True).select_related("current_version"))
+    index = next(i for i, item in enumerate(items) if item.pk == exercise.pk)
+    return {
+        "previous_item": items[index - 1] if index > 0 else None,
+        "next_item": items[index + 1] if index + 1 < len(items) else None,
+        "position": index + 1,
+        "count": len(items),
+    }
+
+
 def _posted_variant(post) -> int | None:
     """The variant the page showed (None from a client that does not say; -1 for nonsense)."""
     raw = post.get("variant")
@@ -127,6 +139,7 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "form_error": pick_language(form_error) if form_error else None,
             "given": given,
             "lang": _lang(),
+            **_neighbours(exercise),
         },
     )
 
@@ -196,6 +209,7 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "next_hint": opened + 1 if opened < len(hints) else None,
             "solution": version.solution if show_solution else None,
             "solution_early": show_solution and not late,  # an instructor, before the due date
+            **_neighbours(exercise),
         },
     )
 

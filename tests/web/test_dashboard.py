@@ -57,3 +57,15 @@ def test_the_lesson_page_shows_attempts_left_on_coding_exercises(client, alice, 
     row = page.split(f'href="/c/{course.slug}/e/{item.slug}/"')[1].split("</tr>")[0]
     assert f"<td>{limit - 1}</td>" in row
     assert "Tentativas restantes" in page and 'role="region"' in page
+
+
+def test_each_item_links_to_the_one_before_and_after_it_in_the_lessons_order(client, alice, course):
+    lesson = _lesson_of("softmax-temperature")
+    items = list(Exercise.objects.filter(lesson=lesson, active=True))
+    first, second, third, last = items[0], items[1], items[2], items[-1]
+    page = _page(client, alice, "exercise", course.slug, second.slug)
+    assert f'rel="prev" href="/c/{course.slug}/e/{first.slug}/"' in page
+    assert f'rel="next" href="/c/{course.slug}/e/{third.slug}/"' in page and f"Item 2 de {len(items)}" in page
+    end = _page(client, alice, "exercise", course.slug, last.slug)
+    assert 'rel="next"' not in end and "Voltar à aula" in end
+    assert 'rel="prev"' not in _page(client, alice, "exercise", course.slug, first.slug)
