@@ -147,6 +147,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 
 GRADER_EXERCISES_DIR = env_str("GRADER_EXERCISES_DIR", str(REPO_DIR / "exercises"))
 STATUS_POLL_MS = env_int("STATUS_POLL_MS", 1000)
+# Status requests one user may make per minute, all submissions together (a page polls about
+# once a second while it is visible, far less when hidden).
+STATUS_POLLS_PER_MINUTE = env_int("STATUS_POLLS_PER_MINUTE", 150)
 # No request body beyond this is read at all (code is at most 64 KiB, grader.content's
 # MAX_SOURCE_BYTES; a form with it fits easily); Django's own in-memory limits follow it.
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 1024 * 1024)

@@ -17,7 +17,7 @@ from courses.access import get_enrollment, get_exercise_in_course
 from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
-from submissions import services
+from submissions import ratelimit, services
 from submissions.models import HintReveal, Submission
 
 
@@ -284,6 +284,12 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @login_required
 def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
+    allowed, retry = ratelimit.allow(settings.REDIS_URL, "status", request.user.id, settings.STATUS_POLLS_PER_MINUTE)
+    if not allowed:
+        # The page's script backs off on any error and asks again later.
+        response = JsonResponse({"error": "too_many_requests", "retry_after": retry}, status=429)
+        response["Retry-After"] = str(retry)
+        return response
     submission, _ = _get_submission_for_user(request, submission_id)
     response = JsonResponse(status_payload(submission, _lang()))
     response["Cache-Control"] = "no-store"

@@ -98,3 +98,37 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
     assert rows.count() == 5
     assert "Estável com logits grandes" in page.text_content("#checks")
     assert page.locator("#checks tr.bad").count() == 0
+
+
+def test_a_hidden_tab_polls_rarely_and_catches_up_when_shown(live_server, browser_page, alice, course, settings):
+    """While the tab is hidden the page asks about once in 15 s; shown again, it asks at once."""
+    from submissions.models import Submission
+
+    # A submission no worker will pick up (never published), so the page keeps polling.
+    item = exercise("softmax-temperature")
+    submission = Submission.objects.create(
+        course=course, student=alice, exercise=item, version=item.current_version, source=SOLUTION, max_score=10
+    )
+    page = browser_page
+    page.add_init_script(
+        "Object.defineProperty(document, 'hidden', { get: () => !!window.__hidden, configurable: true });"
+    )
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if "status.json" in request.url else None)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-pass-123")
+    page.press("#id_password", "Enter")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/")
+    page.wait_for_timeout(1500)
+    visible = len(polls)
+    assert visible >= 4, polls  # every 200 ms here (STATUS_POLL_MS)
+    page.evaluate("window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_timeout(400)  # the poll already scheduled may still go out
+    before = len(polls)
+    page.wait_for_timeout(3000)
+    assert len(polls) == before, polls[before:]  # hidden: nothing for 3 s
+    page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_timeout(300)
+    assert len(polls) > before  # shown again: at once

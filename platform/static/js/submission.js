@@ -6,7 +6,10 @@
   if (!card) return;
   const url = card.dataset.statusUrl;
   const baseDelay = Number(card.dataset.pollMs) || 1000;
+  const hiddenDelay = 15000; // a tab in the background asks rarely; it catches up when shown again
   let delay = baseDelay;
+  let timer = null;
+  let done = false;
 
   function text(el, value) { el.textContent = value == null ? "" : String(value); }
   function fmt(n) { return n == null ? "" : String(Math.round(n * 1000) / 1000); }
@@ -60,19 +63,28 @@
   async function poll() {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 429) {
+        // Over the per-minute budget: wait as long as the server says.
+        delay = Math.max(delay, 1000 * (Number(response.headers.get("Retry-After")) || 10));
+        timer = setTimeout(poll, delay);
+        return;
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       const data = await response.json();
       render(data);
-      if (data.final) return;
+      if (data.final) { done = true; return; }
       delay = baseDelay;
     } catch (err) {
       delay = Math.min(delay * 2, 15000); // back off while the server is unreachable
     }
-    setTimeout(poll, delay);
+    timer = setTimeout(poll, document.hidden ? Math.max(delay, hiddenDelay) : delay);
   }
 
   if (card.querySelector("#status").classList.contains("queued") ||
       card.querySelector("#status").classList.contains("running")) {
-    setTimeout(poll, 300);
+    timer = setTimeout(poll, 300);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && !done) { clearTimeout(timer); timer = setTimeout(poll, 0); }
+    });
   }
 })();
