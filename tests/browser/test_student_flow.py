@@ -132,3 +132,36 @@ def test_a_hidden_tab_polls_rarely_and_catches_up_when_shown(live_server, browse
     page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
     page.wait_for_timeout(300)
     assert len(polls) > before  # shown again: at once
+
+
+def test_the_main_pages_fit_a_360_pixel_phone(live_server, browser_page, alice, course):
+    """No page scrolls sideways at 360 px: wide formulas and code scroll inside their own box."""
+    from catalog.models import Exercise
+    from submissions.models import Submission
+
+    item = exercise("softmax-temperature")
+    submission = Submission.objects.create(
+        course=course, student=alice, exercise=item, version=item.current_version, source=SOLUTION, max_score=10
+    )
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(live_server.url + "/accounts/login/")
+    paths = ["/accounts/login/", "/accounts/signup/"]
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-pass-123")
+    page.press("#id_password", "Enter")
+    page.wait_for_load_state()
+    one_per_type = {}
+    for quiz in Exercise.objects.filter(active=True, kind=Exercise.QUIZ).select_related("current_version"):
+        one_per_type.setdefault(quiz.current_version.data["quiz"]["type"], quiz.slug)
+    coding = Exercise.objects.filter(active=True, kind=Exercise.CODE).values_list("slug", flat=True)
+    paths += ["/courses/", f"/c/{course.slug}/", f"/submissions/{submission.pk}/"]
+    paths += [f"/c/{course.slug}/l/{slug}/" for slug in ("chatgpt", "redes-neurais")]
+    paths += [f"/c/{course.slug}/e/{slug}/" for slug in [*one_per_type.values(), *coding]]
+    wide = {}
+    for path in paths:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            wide[path] = width
+    assert not wide, wide
