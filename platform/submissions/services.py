@@ -474,3 +474,30 @@ def lesson_summary(rows: list[ItemRow], due: datetime | None) -> LessonSummary:
         due_at=due,
         past_due=is_past(due),
     )
+
+
+def queue_estimate(submission: Submission) -> tuple[int, float | None] | None:
+    """For a queued submission: its place in the queue (1 = next) and an estimate in seconds.
+
+    Practice on a `-low` queue also waits for everything queued on the on-time queue. The
+    estimate is the place times the median grading time of the queue's last 20 graded
+    submissions (None before there are any): what one worker would take.
+    """
+    if submission.status != Submission.Status.QUEUED:
+        return None
+    base = submission.queue.removesuffix(LOW_PRIORITY)
+    ahead = Submission.objects.filter(status=Submission.Status.QUEUED, created_at__lt=submission.created_at)
+    position = ahead.filter(queue=submission.queue).count() + 1
+    if submission.queue != base:
+        position += Submission.objects.filter(status=Submission.Status.QUEUED, queue=base).count()
+    recent = (
+        Submission.objects.filter(queue__in=(base, base + LOW_PRIORITY), status=Submission.Status.GRADED)
+        .exclude(started_at=None)
+        .exclude(finished_at=None)
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:20]
+    )
+    durations = sorted((finished - started).total_seconds() for started, finished in recent)
+    if not durations:
+        return position, None
+    return position, round(position * durations[len(durations) // 2], 1)

@@ -254,7 +254,19 @@ def status_payload(submission: Submission, lang: str) -> dict:
         "duration_ms": report.get("duration_ms"),
         "device": report.get("device"),
         "progress": progress.latest(settings.REDIS_URL, submission.pk) if submission.status == "running" else None,
+        "queue_text": _queue_text(submission),
     }
+
+
+def _queue_text(submission: Submission) -> str:
+    estimate = services.queue_estimate(submission)
+    if estimate is None:
+        return ""
+    position, seconds = estimate
+    text = _("Place in the queue: %(n)d") % {"n": position}
+    if seconds is not None:
+        text += " · " + _("about %(s)d s, from recent grading times") % {"s": max(1, round(seconds))}
+    return text
 
 
 @login_required

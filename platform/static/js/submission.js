@@ -23,6 +23,9 @@
     if (data.final && data.charged === false) message = (message + " " + card.dataset.labelNotCharged).trim();
     text(document.getElementById("message"), message);
 
+    const queue = document.getElementById("queue-info");
+    if (queue) { text(queue, data.queue_text); queue.hidden = !data.queue_text; }
+
     const box = document.getElementById("progress");
     const p = data.progress;
     box.hidden = !(p && !data.final);
