@@ -220,11 +220,8 @@ def points(spec: dict) -> float:
 
 def attempt_policy(item: ItemType, spec: dict) -> dict:
     """The item's attempt policy: its own `attempts` table, else its type's default."""
-    policy = dict(spec.get("attempts") or item.default_attempts)
-    policy.setdefault("score", "best")
-    policy.setdefault("credit", None)
-    policy.setdefault("new_variant", True)
-    return policy
+    # Through the manifest's own model: one place for the defaults, and a type's default is checked too.
+    return Attempts.model_validate(spec.get("attempts") or item.default_attempts).model_dump()
 
 
 def attempt_credit(policy: dict, attempt: int) -> float:
@@ -253,6 +250,19 @@ def option_id(seed: int, ids: list[str], value: Any) -> str:
         if value == opaque_value(seed, candidate):
             return candidate
     return ""
+
+
+def choice_context(spec: dict, seed: int, lang: str) -> dict:
+    """A choice item's options as its page shows them: in this student's order, each posting its token.
+
+    Per student, neither an option's place nor its value tells which one is the key.
+    """
+    return {
+        "options": [
+            {"value": opaque_value(seed, option["id"]), "text": pick(option["text"], lang)}
+            for option in shuffled_options(spec["options"], seed)
+        ]
+    }
 
 
 def shuffled_options(options: list[dict], seed: int) -> list[dict]:

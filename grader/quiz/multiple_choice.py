@@ -14,11 +14,9 @@ from grader.quiz.base import (
     QuizResult,
     Sample,
     SpecBase,
-    opaque_value,
+    choice_context,
     option_id,
-    pick,
     result,
-    shuffled_options,
     unique_ids,
 )
 
@@ -74,9 +72,4 @@ class MultipleChoice(ItemType):
         return [option_id(seed, ids, value) for value in post.getlist("answer")]
 
     def context(self, spec: dict, seed: int, lang: str) -> dict:
-        return {
-            "options": [
-                {"value": opaque_value(seed, option["id"]), "text": pick(option["text"], lang)}
-                for option in shuffled_options(spec["options"], seed)
-            ]
-        }
+        return choice_context(spec, seed, lang)

@@ -14,11 +14,9 @@ from grader.quiz.base import (
     QuizResult,
     Sample,
     SpecBase,
-    opaque_value,
+    choice_context,
     option_id,
-    pick,
     points,
-    shuffled_options,
     unique_ids,
 )
 
@@ -81,10 +79,4 @@ class SingleChoice(ItemType):
         return option_id(seed, [option["id"] for option in spec["options"]], post.get("answer", ""))
 
     def context(self, spec: dict, seed: int, lang: str) -> dict:
-        # Per student: an order of their own and tokens for values, so neither the place nor the value tells.
-        return {
-            "options": [
-                {"value": opaque_value(seed, option["id"]), "text": pick(option["text"], lang)}
-                for option in shuffled_options(spec["options"], seed)
-            ]
-        }
+        return choice_context(spec, seed, lang)

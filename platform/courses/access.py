@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from catalog.models import Exercise, Lesson
+from catalog.models import Exercise
 from courses.models import Course, CourseLesson, Enrollment
 
 
@@ -30,7 +30,3 @@ def get_exercise_in_course(course: Course, exercise_slug: str) -> Exercise:
     if exercise.current_version is None:
         raise Http404("exercise has no content")
     return exercise
-
-
-def lessons_of(course: Course) -> list[Lesson]:
-    return [cl.lesson for cl in CourseLesson.objects.filter(course=course).select_related("lesson")]
