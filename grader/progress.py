@@ -22,20 +22,21 @@ def key(submission_id: int) -> str:
 
 
 @lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
+def client(url: str) -> redis.Redis:
+    """One client (and connection pool) per URL for the whole process."""
     return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 def publish(url: str, submission_id: int, event: dict) -> None:
     try:
-        _client(url).set(key(submission_id), json.dumps(event), ex=TTL_SECONDS)
+        client(url).set(key(submission_id), json.dumps(event), ex=TTL_SECONDS)
     except redis.RedisError:
         log.warning("could not publish progress of submission %s", submission_id)
 
 
 def latest(url: str, submission_id: int) -> dict | None:
     try:
-        raw = _client(url).get(key(submission_id))
+        raw = client(url).get(key(submission_id))
     except redis.RedisError:
         return None
     if not raw:

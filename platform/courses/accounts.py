@@ -53,12 +53,13 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def course_list(request: HttpRequest) -> HttpResponse:
     """Every course of the user, and the form to join one more."""
+    return _courses_page(request, request.GET.get("code", "")[:40])
+
+
+def _courses_page(request: HttpRequest, code: str, error: str | None = None, status: int = 200) -> HttpResponse:
     enrollments = list(Enrollment.objects.filter(user=request.user).select_related("course"))
-    return render(
-        request,
-        "courses/home.html",
-        {"enrollments": enrollments, "code": request.GET.get("code", "")[:40], "join_error": None},
-    )
+    context = {"enrollments": enrollments, "code": code, "join_error": error}
+    return render(request, "courses/home.html", context, status=status)
 
 
 @login_required
@@ -68,11 +69,8 @@ def join(request: HttpRequest) -> HttpResponse:
     code = normalize_join_code(typed)
     course = Course.objects.filter(join_code=code).first() if code else None
     if course is None:
-        enrollments = list(Enrollment.objects.filter(user=request.user).select_related("course"))
         error = _("No course has this code. Check it with your instructor (letters and digits, dash optional).")
-        return render(
-            request, "courses/home.html", {"enrollments": enrollments, "code": typed, "join_error": error}, status=400
-        )
+        return _courses_page(request, typed, error, status=400)
     try:
         with transaction.atomic():
             enrollment, created = Enrollment.objects.get_or_create(

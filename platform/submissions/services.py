@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,10 +124,13 @@ def attempt_limit(exercise: Exercise) -> int:
     return int(version.data.get("attempts", 0)) if version else 0
 
 
+# The submissions that use an attempt: a grader failure (charged=False) and late practice do not.
+USES_AN_ATTEMPT = Q(charged=True, late=False)
+
+
 def attempts_used(enrollment: Enrollment, exercise: Exercise) -> int:
-    """On-time submissions that count: a grader failure (charged=False) and late practice do not."""
     return Submission.objects.filter(
-        course=enrollment.course, student=enrollment.user, exercise=exercise, charged=True, late=False
+        USES_AN_ATTEMPT, course=enrollment.course, student=enrollment.user, exercise=exercise
     ).count()
 
 
@@ -425,15 +429,13 @@ class ItemRow:
 
 def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow]:
     """Each exercise with the score that counts and, for code, the attempts left before the due date."""
-    from django.db.models import Count, Max, Q
-
     code = {
         row["exercise_id"]: row
         for row in Submission.objects.filter(course=course, student=user, exercise__in=exercises)
         .values("exercise_id")
         .annotate(
             best=Max("score", filter=Q(late=False)),
-            used=Count("id", filter=Q(late=False, charged=True)),
+            used=Count("id", filter=USES_AN_ATTEMPT),
         )
     }
     quizzes = quiz_scores(course, user, exercises)
