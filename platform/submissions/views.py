@@ -87,10 +87,10 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     item = quiz.item_type(spec["type"])
     form_error = None
     given = ""
+    state = services.quiz_state(enrollment, exercise)
     if request.method == "POST":
         # Read with the shuffle the page showed (options post per-student tokens, not their ids).
-        seen = services.quiz_state(enrollment, exercise)
-        given = item.read_form(spec, request.POST, seed=seen.seed)
+        given = item.read_form(spec, request.POST, seed=state.seed)
         if len(str(given)) > 4000:
             form_error = {"pt": "Resposta longa demais.", "en": "Answer too long."}
         else:
@@ -100,7 +100,7 @@ def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
                 form_error = exc.message
             else:
                 return redirect("exercise", course_slug=enrollment.course.slug, exercise_slug=exercise.slug)
-    state = services.quiz_state(enrollment, exercise)
+    # A refused answer stored nothing, so the state read above is still the page's.
     prompt = quiz.render_prompt(version.display_prompt, state.params, _lang())
     answers = state.answers[:10]
     for answer in answers:
