@@ -1,5 +1,6 @@
 """A student on their own: sign up, join and leave a course with its code, change and reset the password."""
 
+import io
 import re
 
 import pytest
@@ -121,3 +122,23 @@ def test_a_student_changes_the_password(client, alice):
     assert "Sua senha foi trocada" in response.content.decode()
     alice.refresh_from_db()
     assert alice.check_password(STRONG)
+
+
+def test_the_demo_accounts_teach_on_the_site_not_in_the_admin(catalog, settings, tmp_path):
+    """The demo instructor needs no admin: neither demo account is staff, even one made staff before."""
+    from django.core.management import call_command
+    from django.test import Client
+
+    settings.VAR_DIR = tmp_path
+    User = get_user_model()
+    User.objects.create_user(username="professora", password="x", is_staff=True)
+    call_command("seed_demo", stdout=io.StringIO())
+    demo = User.objects.filter(username__in=["aluna", "professora"])
+    assert demo.count() == 2 and not demo.filter(is_staff=True).exists()
+    teacher = Enrollment.objects.get(user__username="professora")
+    assert teacher.role == Enrollment.INSTRUCTOR
+    client = Client()
+    client.force_login(teacher.user)
+    assert client.get(reverse("course", args=[teacher.course.slug])).status_code == 200
+    admin = client.get("/admin/")
+    assert admin.status_code == 302 and "/admin/login/" in admin.url

@@ -48,8 +48,10 @@ class Command(BaseCommand):
                 if created or username not in saved:
                     saved[username] = secrets.token_urlsafe(9)
                     user.set_password(saved[username])
-                    user.is_staff = role == Enrollment.INSTRUCTOR
-                    user.save()
+                # Teaching happens on the site, not in Django's admin: no demo account is staff
+                # (an operator makes their own with `manage.py createsuperuser`).
+                user.is_staff = False
+                user.save()
                 Enrollment.objects.update_or_create(course=course, user=user, defaults={"role": role})
         logins_file.parent.mkdir(parents=True, exist_ok=True)
         logins_file.write_text("".join(f"{u} {p}\n" for u, p in saved.items()))
