@@ -1,0 +1,171 @@
+// The code editor of the coding exercise page: CodeMirror 6 set up for Python,
+// bundled by frontend/build.sh into platform/static/vendor/codemirror.bundle.js.
+// It exposes window.CourseEditor.create(); platform/static/js/editor.js (not
+// bundled) does the page's part: the textarea, the size limit and the drafts.
+
+import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { python } from "@codemirror/lang-python";
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  foldGutter,
+  foldKeymap,
+  indentOnInput,
+  indentUnit,
+  syntaxHighlighting,
+} from "@codemirror/language";
+import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
+import { Compartment, EditorState, RangeSet, StateEffect, StateField } from "@codemirror/state";
+import { oneDark } from "@codemirror/theme-one-dark";
+import {
+  Decoration,
+  EditorView,
+  GutterMarker,
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  gutterLineClass,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+} from "@codemirror/view";
+
+// CodeMirror's own words (the search panel, folding), for pages in Portuguese.
+const PHRASES_PT = {
+  Find: "Buscar",
+  Replace: "Substituir",
+  next: "próximo",
+  previous: "anterior",
+  all: "todos",
+  "match case": "maiúsc./minúsc.",
+  regexp: "expressão regular",
+  "by word": "palavra inteira",
+  replace: "substituir",
+  "replace all": "substituir todos",
+  close: "fechar",
+  "current match": "ocorrência atual",
+  "replaced $ matches": "$ ocorrências substituídas",
+  "replaced match on line $": "ocorrência substituída na linha $",
+  "on line": "na linha",
+  "Go to line": "Ir para a linha",
+  go: "ir",
+  "Control character": "Caractere de controle",
+  "folded code": "código recolhido",
+  unfold: "expandir",
+  to: "até",
+};
+
+// The site's light look; the dark one is One Dark.
+const light = [
+  EditorView.theme({
+    "&": { backgroundColor: "#fbfcfe", color: "#1d2330" },
+    ".cm-gutters": { backgroundColor: "#f1f3f9", color: "#667085", borderRight: "1px solid #e3e6ee" },
+    ".cm-activeLine": { backgroundColor: "#eef2fb" },
+    ".cm-activeLineGutter": { backgroundColor: "#e3e8f5" },
+  }),
+  syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+];
+
+// The line that raised the error in the last attempt: a red line and a red line number.
+const setErrorLine = StateEffect.define();
+const errorLineDeco = Decoration.line({ class: "cm-error-line" });
+const errorGutter = new (class extends GutterMarker {
+  elementClass = "cm-error-gutter";
+})();
+
+const errorLine = StateField.define({
+  create: () => ({ lines: Decoration.none, gutter: RangeSet.empty }),
+  update(value, tr) {
+    let { lines, gutter } = value;
+    lines = lines.map(tr.changes);
+    gutter = gutter.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (!effect.is(setErrorLine)) continue;
+      const n = effect.value;
+      if (n && n >= 1 && n <= tr.state.doc.lines) {
+        const from = tr.state.doc.line(n).from;
+        lines = Decoration.set([errorLineDeco.range(from)]);
+        gutter = RangeSet.of([errorGutter.range(from)]);
+      } else {
+        lines = Decoration.none;
+        gutter = RangeSet.empty;
+      }
+    }
+    return { lines, gutter };
+  },
+  provide: (field) => [
+    EditorView.decorations.from(field, (value) => value.lines),
+    gutterLineClass.from(field, (value) => value.gutter),
+  ],
+});
+
+/**
+ * Mount an editor in `parent`. Options: doc (the text), label (its accessible
+ * name), dark (boolean), lang ("pt" or "en"), onChange(text) after each edit.
+ * Returns a small handle; the tests use setValue and getValue too.
+ */
+function create({ parent, doc = "", label = "", dark = false, lang = "en", onChange = null }) {
+  const theme = new Compartment();
+  const extensions = [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    foldGutter(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    EditorState.tabSize.of(4),
+    indentUnit.of("    "),
+    indentOnInput(),
+    bracketMatching(),
+    closeBrackets(),
+    rectangularSelection(),
+    crosshairCursor(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    search({ top: true }),
+    python(),
+    errorLine,
+    theme.of(dark ? oneDark : light),
+    // Tab indents; Escape then Tab still moves the focus on (CodeMirror's tab focus mode).
+    keymap.of([
+      ...closeBracketsKeymap,
+      ...defaultKeymap,
+      ...searchKeymap,
+      ...historyKeymap,
+      ...foldKeymap,
+      indentWithTab,
+    ]),
+    EditorView.contentAttributes.of({ "aria-label": label, spellcheck: "false", autocapitalize: "off" }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged && onChange) onChange(update.state.doc.toString());
+    }),
+  ];
+  if (lang === "pt") extensions.push(EditorState.phrases.of(PHRASES_PT));
+  const view = new EditorView({ parent, state: EditorState.create({ doc, extensions }) });
+  return {
+    view,
+    getValue: () => view.state.doc.toString(),
+    setValue(text) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    },
+    setDark(on) {
+      view.dispatch({ effects: theme.reconfigure(on ? oneDark : light) });
+    },
+    markErrorLine(n) {
+      const effects = [setErrorLine.of(n)];
+      if (n >= 1 && n <= view.state.doc.lines) {
+        effects.push(EditorView.scrollIntoView(view.state.doc.line(n).from, { y: "center" }));
+      }
+      view.dispatch({ effects });
+    },
+    focus: () => view.focus(),
+  };
+}
+
+window.CourseEditor = { create };
