@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import random
 import secrets
 import shutil
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import codec, sandbox, static
+from grader import codec, progress, sandbox, static
 from grader.content import MAX_SOURCE_BYTES, Exercise
 from grader.judging import Outcome, Verdict
 
@@ -115,7 +114,7 @@ def fork_server():
 class ProgressRelay:
     """Picks progress events out of the results stream as it arrives, validated and rate-capped."""
 
-    MAX_METRICS = 8
+    MAX_METRICS = progress.MAX_METRICS
     MIN_INTERVAL = 0.2
 
     def __init__(self, sink):
@@ -143,19 +142,14 @@ class ProgressRelay:
 
     @classmethod
     def clean(cls, line: bytes) -> dict | None:
+        """The event on one line of the stream, as `progress.clean` keeps it; None for anything else."""
+        if len(line) > 4096:  # a few short metrics fit in far less
+            return None
         try:
-            event = json.loads(line)["progress"]
-            step, total = int(event["step"]), int(event["total"])
-            metrics = {
-                str(name)[:32]: float(value)
-                for name, value in list(event.get("metrics", {}).items())[: cls.MAX_METRICS]
-                if isinstance(value, (int, float)) and math.isfinite(value)
-            }
-        except (ValueError, KeyError, TypeError, AttributeError):
+            record = json.loads(line)
+        except ValueError:
             return None
-        if not 0 <= step <= total <= 10**9:
-            return None
-        return {"step": step, "total": total, "metrics": metrics}
+        return progress.clean(record.get("progress")) if isinstance(record, dict) else None
 
 
 def _run_sandboxed(workdir: Path, argv: list[str], limits: sandbox.Limits, gpu: bool, warm: bool, on_progress=None):

@@ -107,9 +107,11 @@ def retry_delay(retries: int) -> float:
 def grade_submission(self, payload: dict) -> None:
     submission_id = payload["submission_id"]
     report_started(submission_id)
-    url = broker_url()
+    # The events go to Redis for the live page, and their series (built here, outside the
+    # sandbox, capped) into the report, so the chart outlives the keys. Display only: no score reads it.
+    recorder = progress.Recorder(broker_url(), submission_id)
     try:
-        report = grade_payload(payload, lambda event: progress.publish(url, submission_id, event))
+        report = grade_payload(payload, recorder)
     except Exception as exc:  # noqa: BLE001 - an infrastructure fault must still reach the student
         log.exception("grading submission %s failed", submission_id)
         report = engine.empty_report(
@@ -124,6 +126,9 @@ def grade_submission(self, payload: dict) -> None:
         )
         report["internal_error"] = repr(exc)[:1000]
     report["attempts"] = self.request.retries + 1
+    series = recorder.export()
+    if series is not None:
+        report["progress_series"] = series
     if report["status"] == "sandbox_error" and self.request.retries < self.max_retries:
         # Our failure, not the student's: try again later (perhaps on another worker), never charge.
         raise self.retry(countdown=retry_delay(self.request.retries))
