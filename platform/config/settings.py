@@ -5,6 +5,7 @@ With no configuration at all it runs on SQLite (var/db.sqlite3) and a Redis on
 Redis. See README.md for the full list.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -93,7 +94,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, results consumer) share the file: wait on locks
     # instead of failing, and give tests a file that other processes can open.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per test run (two runs at once in one checkout would flush each other's).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -164,6 +166,9 @@ SUBMISSIONS_ACTIVE_WINDOW_MINUTES = env_int("SUBMISSIONS_ACTIVE_WINDOW_MINUTES",
 # Quiz answers one student may send per minute, all items together (late practice has no
 # attempt limit; this keeps a script from hammering the grader).
 QUIZ_ANSWERS_PER_MINUTE = env_int("QUIZ_ANSWERS_PER_MINUTE", 12)
+# Draft saves one user may make per minute (the editor saves 1.5 s after typing stops, and when
+# the page is hidden or left); beyond that the editor waits and saves again later.
+DRAFT_SAVES_PER_MINUTE = env_int("DRAFT_SAVES_PER_MINUTE", 30)
 
 LOGGING = {
     "version": 1,
