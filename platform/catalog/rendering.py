@@ -25,6 +25,7 @@ import markdown
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -73,6 +74,7 @@ class _FigureTreeprocessor(Treeprocessor):
     @staticmethod
     def _figure(image: etree.Element) -> etree.Element:
         figure = etree.Element("figure")
+        figure.set("tabindex", "0")  # it scrolls sideways on a phone (the drawing keeps its size)
         caption = image.attrib.pop("title", "")
         image.tail = None
         image.set("loading", "lazy")
@@ -80,6 +82,16 @@ class _FigureTreeprocessor(Treeprocessor):
         if caption:
             etree.SubElement(figure, "figcaption").text = caption
         return figure
+
+
+# Boxes that may scroll sideways on a phone (code, tables, block formulas) take the keyboard
+# focus, so they can be scrolled without a mouse (axe: scrollable-region-focusable).
+SCROLL_BOX_RE = re.compile(r"<(pre|table)(?=[\s>])|<(math)(?=[^>]*\bdisplay=\"block\")", re.IGNORECASE)
+
+
+class _ScrollBoxPostprocessor(Postprocessor):
+    def run(self, text: str) -> str:
+        return SCROLL_BOX_RE.sub(lambda m: f'<{m.group(1) or m.group(2)} tabindex="0"', text)
 
 
 class _LessonExtension(Extension):
@@ -93,6 +105,8 @@ class _LessonExtension(Extension):
         md.preprocessors.register(_MathPreprocessor(md), "lesson_math", 22)
         # After the inline patterns (20) have made the <img> elements.
         md.treeprocessors.register(_FigureTreeprocessor(md, self.images), "lesson_figures", 15)
+        # After the raw-HTML postprocessor (30) has put code blocks and formulas back.
+        md.postprocessors.register(_ScrollBoxPostprocessor(md), "lesson_scroll_boxes", 5)
 
 
 @dataclass
