@@ -121,6 +121,7 @@ class ProgressRelay:
         self.sink = sink
         self.buffer = b""
         self.last = 0.0
+        self.held = None  # an event that came too soon: sent with the next other line, or at the end
 
     def __call__(self, chunk: bytes) -> None:
         self.buffer += chunk
@@ -130,15 +131,29 @@ class ProgressRelay:
             self.buffer = b""  # a huge value line, not progress: the final parse handles it
         for line in lines:
             if not line.startswith(b'{"progress"'):
+                self.flush()  # the probe sends a run's last event just before its next record
                 continue
             event = self.clean(line)
-            now = time.monotonic()
-            if event is not None and now - self.last >= self.MIN_INTERVAL:
-                self.last = now
-                try:
-                    self.sink(event)
-                except Exception:  # noqa: BLE001 - progress is best effort; grading goes on
-                    log.warning("progress sink failed", exc_info=True)
+            if event is None:
+                continue
+            if time.monotonic() - self.last >= self.MIN_INTERVAL:
+                self.held = None
+                self._send(event)
+            else:
+                self.held = event
+
+    def flush(self) -> None:
+        """Send the held event, if any (at most one per other line of the stream: the rate stays capped)."""
+        if self.held is not None:
+            event, self.held = self.held, None
+            self._send(event)
+
+    def _send(self, event: dict) -> None:
+        self.last = time.monotonic()
+        try:
+            self.sink(event)
+        except Exception:  # noqa: BLE001 - progress is best effort; grading goes on
+            log.warning("progress sink failed", exc_info=True)
 
     @classmethod
     def clean(cls, line: bytes) -> dict | None:
@@ -154,12 +169,16 @@ class ProgressRelay:
 
 def _run_sandboxed(workdir: Path, argv: list[str], limits: sandbox.Limits, gpu: bool, warm: bool, on_progress=None):
     relay = ProgressRelay(on_progress) if on_progress else None
-    if warm:
-        try:
-            return fork_server().run(workdir, argv, limits, gpu, relay)
-        except sandbox.SandboxUnavailable:
-            log.warning("warm sandbox unavailable; grading on the cold path", exc_info=True)
-    return sandbox.run(workdir, argv, limits, gpu, relay)
+    try:
+        if warm:
+            try:
+                return fork_server().run(workdir, argv, limits, gpu, relay)
+            except sandbox.SandboxUnavailable:
+                log.warning("warm sandbox unavailable; grading on the cold path", exc_info=True)
+        return sandbox.run(workdir, argv, limits, gpu, relay)
+    finally:
+        if relay is not None:
+            relay.flush()
 
 
 def grade(

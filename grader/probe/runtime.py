@@ -407,13 +407,26 @@ def supervise(spec, results_fd):
     _limit_address_space(int(spec.get("address_space_mb", 0)))
 
     last_progress = [0.0]
+    held = [None]
 
     def forward_progress(event):
-        # At most a few events a second leave the sandbox; the rest are dropped.
+        # At most a few events a second leave the sandbox. One that comes too soon is held (the
+        # next replaces it) and leaves before the runner's next record, so a run's last step is kept.
         now = time.monotonic()
-        if isinstance(event, dict) and now - last_progress[0] >= PROGRESS_INTERVAL:
+        if not isinstance(event, dict):
+            return
+        if now - last_progress[0] >= PROGRESS_INTERVAL:
             last_progress[0] = now
+            held[0] = None
             emit({"progress": event})
+        else:
+            held[0] = event
+
+    def flush_progress():
+        if held[0] is not None:
+            last_progress[0] = time.monotonic()
+            emit({"progress": held[0]})
+            held[0] = None
 
     position = 0
     while True:
@@ -439,6 +452,7 @@ def supervise(spec, results_fd):
             if isinstance(record, dict) and "progress" in record:
                 forward_progress(record["progress"])
                 continue
+            flush_progress()
             deadline = time.monotonic() + case_seconds
             if isinstance(record, dict) and "start" in record and record["start"] == position:
                 current = position

@@ -94,6 +94,61 @@ for step in range(1, 31):
     assert data["progress"] is None  # once graded, the page shows the result instead
 
 
+def test_the_series_of_a_training_run_is_kept_in_the_report_and_served_once_graded(
+    grading_stack, client, alice, course
+):
+    import math
+    import time
+
+    from django.urls import reverse
+
+    from grader import progress
+
+    # Student code reports 50 steps while it "trains" at import time; the probe lets a few a second out.
+    training = (
+        SOLUTION
+        + """
+import time
+from grader_progress import report
+for step in range(1, 51):
+    report(step, 50, loss=2.0 / step, accuracy=step / 50, bad=float("nan"))
+    time.sleep(0.04)
+"""
+    )
+    submission = submit(alice, course, training)
+    client.force_login(alice)
+    url = reverse("submission_status", args=[submission.pk])
+    live, held = [], 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        data = client.get(url, {"since": held, "epoch": 0}).json()
+        if data["final"]:
+            break
+        if data["series"]:
+            assert data["series"]["from"] in (0, held)
+            live = live[: data["series"]["from"]] + data["series"]["points"]
+            held = data["series"]["count"]
+        time.sleep(0.1)
+    graded = wait_until_final(submission.pk)
+    assert (graded.status, graded.score) == ("graded", 10.0)  # progress changes nothing in the grading
+
+    stored = graded.report["progress_series"]
+    assert stored["names"] == ["loss", "accuracy"] and stored["total"] == 50
+    steps = [point[0] for point in stored["points"]]
+    assert 5 <= len(steps) <= 50
+    assert steps == sorted(set(steps)), "steps must increase"
+    assert steps[-1] == 50  # the last event is never lost to the rate cap
+    assert all(isinstance(v, float) and math.isfinite(v) for point in stored["points"] for v in point[1:])
+    assert stored["points"][-1][1:] == [0.04, 1.0]
+    assert live and all(point in stored["points"] for point in live)  # what the page drew while it ran
+
+    data = client.get(url).json()
+    assert data["final"] and data["series"]["points"] == stored["points"] and data["series"]["from"] == 0
+    # The live keys go after an hour; the page still has the chart, from the report.
+    progress.client(grading_stack["redis"].url).delete(progress.key(submission.pk), progress.series_key(submission.pk))
+    assert client.get(url).json()["series"]["points"] == stored["points"]
+
+
 def _pool_children(worker):
     main = worker.process.pid
     return [int(pid) for pid in open(f"/proc/{main}/task/{main}/children").read().split()]

@@ -40,6 +40,19 @@ def test_the_relay_reads_events_split_across_chunks_and_caps_their_rate():
     assert seen == [{"step": 1, "total": 5, "metrics": {}}]  # the second came too soon after the first
 
 
+def test_an_event_that_came_too_soon_leaves_with_the_next_record_so_the_last_step_is_kept():
+    seen = []
+    relay = ProgressRelay(seen.append)
+    relay(b'{"progress": {"step": 1, "total": 5}}\n{"progress": {"step": 4, "total": 5}}\n')
+    relay(b'{"progress": {"step": 5, "total": 5}}\n')
+    assert [event["step"] for event in seen] == [1]
+    relay(b'{"id": 0, "value": 1}\n')
+    assert [event["step"] for event in seen] == [1, 5]  # only the latest of those held
+    relay(b'{"progress": {"step": 6, "total": 6}}\n')
+    relay.flush()  # the end of the run
+    assert [event["step"] for event in seen] == [1, 5, 6]
+
+
 # --- validation: events come from student code in the sandbox ------------------------
 
 
