@@ -70,6 +70,7 @@ def _student_paths(course, alice):
         "code-training": f"/c/{course.slug}/e/char-gpt/",
         "submission-graded": f"/submissions/{graded.pk}/",
         "submission-error": f"/submissions/{crashed.pk}/",
+        "compare": f"/c/{course.slug}/e/softmax-temperature/compare/?a={graded.pk}&b={crashed.pk}",
         "password-change": "/accounts/password_change/",
         "not-found": "/c/no-such-course/",
     }
