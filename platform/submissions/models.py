@@ -113,3 +113,23 @@ class HintReveal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["course", "student", "exercise", "index"], name="unique_hint_reveal"),
         ]
+
+
+class Draft(models.Model):
+    """The code a student is typing on a coding exercise, autosaved by the editor; private to that student.
+
+    One per student and exercise in a course. A successful submission deletes it; the page
+    restores it when it is newer than the student's latest submission.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="drafts")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    # Unlike attempts, a draft is nothing worth keeping an exercise for.
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="drafts")
+    source = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student", "exercise"], name="unique_draft"),
+        ]

@@ -18,7 +18,8 @@ from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
 from submissions import ratelimit, services
-from submissions.models import HintReveal, Submission
+from submissions.models import Draft, HintReveal, Submission
+from submissions.tracebacks import student_error_line
 
 
 def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
@@ -177,9 +178,9 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             # What the student typed stays in the editor; a refused file is shown as far as it reads.
             source = typed if (typed.strip() or not upload) else source.decode("utf-8", errors="replace")
         else:
+            _discard_draft(enrollment, exercise)  # what it held is now an attempt
             return redirect("submission", submission_id=submission.pk)
     submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
-    latest = submissions[0] if submissions else None
     limit = services.attempt_limit(exercise)
     used = services.attempts_used(enrollment, exercise)
     due = services.due_at(enrollment.course, exercise)
@@ -195,7 +196,7 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "exercise": exercise,
             "version": version,
             "prompt_html": render_author_markdown(version.display_prompt).html,
-            "source": source if source is not None else (latest.source if latest else version.data["starter"]),
+            **_editor_start(request, enrollment, exercise, source),
             "submissions": submissions,
             "form_error": form_error,
             "max_code_bytes": MAX_SOURCE_BYTES,
@@ -306,3 +307,103 @@ def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
     response = JsonResponse(status_payload(submission, _lang()))
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- the editor: what it opens with, and its drafts (autosaved, private to the student) ---------
+
+
+def _editor_start(request: HttpRequest, enrollment: Enrollment, exercise: Exercise, posted: str | None) -> dict:
+    """What the editor opens with, and the notes that say why.
+
+    In order: the code of a refused submission (`posted`), the student's own attempt asked for
+    with ?load=, their draft when it is newer than their latest submission, that submission,
+    the starter. The line that raised is marked when the code shown is an attempt that ended
+    in an error.
+    """
+    start = {"loaded_attempt": None, "restored_draft": None, "error_line": None, "error_submission": None}
+    if posted is not None:
+        return {**start, "source": posted, "editor_unsaved": True}
+    mine = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)
+    raw = request.GET.get("load", "")
+    # Anything but the student's own attempt here is ignored, saying nothing of whether it exists.
+    loaded = mine.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
+    shown = loaded or mine.first()
+    source = shown.source if shown else exercise.current_version.data["starter"]
+    if loaded is None:
+        draft = Draft.objects.filter(course=enrollment.course, student=request.user, exercise=exercise).first()
+        # Browsers post a textarea's lines ending in CRLF; the editor's draft ends them in LF.
+        same = draft is not None and draft.source.replace("\r\n", "\n") == source.replace("\r\n", "\n")
+        if draft and not same and (shown is None or draft.updated_at > shown.created_at):
+            return {**start, "source": draft.source, "restored_draft": draft, "editor_unsaved": False}
+    if shown and shown.status == Submission.Status.ERROR:
+        line = student_error_line((shown.report or {}).get("traceback", ""))
+        if line:
+            start.update(error_line=line, error_submission=shown)
+    return {**start, "source": source, "loaded_attempt": loaded, "editor_unsaved": False}
+
+
+def _discard_draft(enrollment: Enrollment, exercise: Exercise) -> None:
+    Draft.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise).delete()
+
+
+def _get_code_exercise_for_user(
+    request: HttpRequest, course_slug: str, exercise_slug: str
+) -> tuple[Enrollment, Exercise]:
+    """The enrollment and the coding exercise; 404 for outsiders and for quizzes alike."""
+    enrollment = get_enrollment(request, course_slug)
+    exercise = get_exercise_in_course(enrollment.course, exercise_slug)
+    if exercise.kind != Exercise.CODE:
+        raise Http404("no drafts here")
+    return enrollment, exercise
+
+
+def _draft_error(code: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": code}, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def save_draft(request: HttpRequest, course_slug: str, exercise_slug: str) -> JsonResponse:
+    """Save the editor's text as the student's draft: a JSON body {"source": "..."}."""
+    enrollment, exercise = _get_code_exercise_for_user(request, course_slug, exercise_slug)
+    allowed, retry = ratelimit.allow(settings.REDIS_URL, "draft", request.user.id, settings.DRAFT_SAVES_PER_MINUTE)
+    if not allowed:
+        # The editor keeps the text and saves again after Retry-After.
+        response = JsonResponse({"error": "too_many_requests", "retry_after": retry}, status=429)
+        response["Retry-After"] = str(retry)
+        return response
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _draft_error("not_utf8", 400)
+    except ValueError:
+        return _draft_error("bad_request", 400)
+    source = body.get("source") if isinstance(body, dict) else None
+    if not isinstance(source, str):
+        return _draft_error("bad_request", 400)
+    try:
+        size = len(source.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can spell but UTF-8 cannot
+        return _draft_error("not_utf8", 400)
+    if size > MAX_SOURCE_BYTES:
+        return _draft_error("too_large", 413)
+    if "\ufffd" in source:
+        # As on submission: text that went through a lossy decode is refused, not kept as a guess.
+        return _draft_error("not_utf8", 400)
+    if "\x00" in source:
+        return _draft_error("nul_byte", 400)  # PostgreSQL text cannot hold it, and grading refuses it
+    draft, _created = Draft.objects.update_or_create(
+        course=enrollment.course, student=request.user, exercise=exercise, defaults={"source": source}
+    )
+    response = JsonResponse({"saved_at": draft.updated_at.isoformat()})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def discard_draft(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
+    """Forget the student's draft; the page opens with their latest submission, or the starter."""
+    enrollment, exercise = _get_code_exercise_for_user(request, course_slug, exercise_slug)
+    _discard_draft(enrollment, exercise)
+    return redirect("exercise", course_slug=course_slug, exercise_slug=exercise_slug)
