@@ -59,14 +59,18 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
                 _("you have used all %(limit)d attempts for this exercise; after the due date you may still practice")
                 % {"limit": limit}
             )
-        _check_active(enrollment, exercise)
+        active = _check_active(enrollment, exercise)
+        # Work that counts goes first, one submission per student: a second one while the student's
+        # first still waits or runs queues behind everyone's first, with practice.
+        practice = late or enrollment.role == Enrollment.INSTRUCTOR
+        second = not practice and active.exclude(queue__endswith=LOW_PRIORITY).exists()
         submission = Submission.objects.create(
             course=enrollment.course,
             student=enrollment.user,
             exercise=exercise,
             version=version,
             source=text,
-            queue=grading_queue(version.queue, late or enrollment.role == Enrollment.INSTRUCTOR),
+            queue=grading_queue(version.queue, practice or second),
             max_score=version.max_score,
             late=late,
         )
@@ -78,13 +82,17 @@ LOW_PRIORITY = "-low"
 
 
 def grading_queue(queue: str, practice: bool) -> str:
-    """Where a submission waits: work that counts on the exercise's queue, practice (late, or an
-    instructor's try) on its `-low` twin, which workers read only when the first is empty."""
+    """Where a submission waits: work that counts on the exercise's queue; practice (late, or an
+    instructor's try) and a student's second submission while the first is still active on its
+    `-low` twin, which workers read only when the first is empty."""
     return queue + LOW_PRIORITY if practice else queue
 
 
-def _check_active(enrollment: Enrollment, exercise: Exercise) -> None:
-    """Refuse a submission beyond the student's share of the queues (called under the enrollment's lock)."""
+def _check_active(enrollment: Enrollment, exercise: Exercise):
+    """Refuse a submission beyond the student's share of the queues (called under the enrollment's lock).
+
+    Returns the student's submissions waiting or being graded now.
+    """
     since = timezone.now() - timezone.timedelta(minutes=settings.SUBMISSIONS_ACTIVE_WINDOW_MINUTES)
     active = Submission.objects.filter(
         student=enrollment.user,
@@ -102,6 +110,7 @@ def _check_active(enrollment: Enrollment, exercise: Exercise) -> None:
         raise InvalidSubmission(
             _("you already have %(n)d submissions waiting or being graded; wait for one to finish") % {"n": per_student}
         )
+    return active
 
 
 def due_at(course: Course, exercise: Exercise) -> datetime | None:

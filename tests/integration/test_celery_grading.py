@@ -263,3 +263,29 @@ def test_practice_waits_while_work_that_counts_is_queued(grading_stack, alice, b
             worker.stop()
         for queue in queues:
             app.control.add_consumer(queue, destination=["grader@test"], reply=True)
+
+
+def test_a_flooding_student_never_delays_another_students_first_submission(grading_stack, client, alice, bob, course):
+    """Alice floods one exercise with slow code: two are taken, the rest refused with a message and the code
+    kept; her second waits behind Bob's first, so Bob waits at most for the one of hers already running."""
+    from django.urls import reverse
+
+    from submissions.models import Submission
+
+    slow = "import time\ntime.sleep(2)\n" + SOLUTION
+    client.force_login(alice)
+    url = reverse("exercise", args=[course.slug, "softmax-temperature"])
+    pages = [client.post(url, {"source": slow + f"# try {n}\n"}) for n in range(12)]
+    taken = [page for page in pages if page.status_code == 302]
+    refused = [page.content.decode() for page in pages if page.status_code == 200]
+    assert len(taken) == 2 and len(refused) == 10
+    assert all("já estão na fila ou sendo corrigidos" in page for page in refused)
+    assert "# try 11" in refused[-1]  # the code stays in the editor
+    first, second = Submission.objects.filter(student=alice).order_by("created_at")
+    assert (first.queue, second.queue) == ("cpu", "cpu-low")
+    bobs = submit(bob, course, SOLUTION)
+    assert bobs.queue == "cpu"
+    done = {s.pk: wait_until_final(s.pk) for s in (first, second, bobs)}
+    assert all(s.status == "graded" and s.score == 10.0 for s in done.values())
+    # Bob's work started before Alice's second, right after her first (already running or next).
+    assert done[first.pk].started_at <= done[bobs.pk].started_at < done[second.pk].started_at
