@@ -17,7 +17,7 @@ from courses.access import get_enrollment, get_exercise_in_course
 from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
-from submissions import ratelimit, services
+from submissions import charts, ratelimit, services
 from submissions.models import Draft, HintReveal, Submission
 from submissions.tracebacks import student_error_line
 
@@ -227,7 +227,20 @@ def open_hint(request: HttpRequest, course_slug: str, exercise_slug: str) -> Htt
     return redirect(reverse("exercise", args=[course_slug, exercise_slug]) + "#hints")
 
 
-def status_payload(submission: Submission, lang: str) -> dict:
+def _series(submission: Submission, since: int, epoch: int | None) -> dict | None:
+    """The training chart's points: live from Redis (from `since` on) while running, from the report once final.
+
+    A live answer sends only the points the page lacks (a poll carries a few
+    points instead of up to 500); a final one sends the stored series once, whole.
+    """
+    if submission.is_final:
+        return progress.stored_series(submission.report)
+    if submission.status == "running":
+        return progress.series_since(settings.REDIS_URL, submission.pk, since, epoch)
+    return None
+
+
+def status_payload(submission: Submission, lang: str, since: int = 0, epoch: int | None = None) -> dict:
     report = submission.report or {}
     checks = [
         {
@@ -255,6 +268,7 @@ def status_payload(submission: Submission, lang: str) -> dict:
         "duration_ms": report.get("duration_ms"),
         "device": report.get("device"),
         "progress": progress.latest(settings.REDIS_URL, submission.pk) if submission.status == "running" else None,
+        "series": _series(submission, since, epoch),
         "queue_text": _queue_text(submission),
     }
 
@@ -273,11 +287,14 @@ def _queue_text(submission: Submission) -> str:
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission, instructor = _get_submission_for_user(request, submission_id)
+    initial = status_payload(submission, _lang())
     return render(
         request,
         "submissions/submission.html",
         {
             "submission": submission,
+            "chart": charts.context(initial["series"]),
+            "chart_labels": charts.labels(),
             # Replay details (seed, failing inputs) are for instructors only.
             "private": (submission.report or {}).get("private") if instructor else None,
             "instructor": instructor,
@@ -289,10 +306,15 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
             "hints_total": len(submission.version.data.get("hints", [])),
             "course": submission.course,
             "exercise": submission.exercise,
-            "initial": status_payload(submission, _lang()),
+            "initial": initial,
             "poll_ms": settings.STATUS_POLL_MS,
         },
     )
+
+
+def _count_param(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
 
 
 @login_required
@@ -304,7 +326,8 @@ def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
         response["Retry-After"] = str(retry)
         return response
     submission, _ = _get_submission_for_user(request, submission_id)
-    response = JsonResponse(status_payload(submission, _lang()))
+    since, epoch = _count_param(request, "since"), _count_param(request, "epoch")
+    response = JsonResponse(status_payload(submission, _lang(), since or 0, epoch))
     response["Cache-Control"] = "no-store"
     return response
 
