@@ -85,13 +85,16 @@ class _FigureTreeprocessor(Treeprocessor):
 
 
 # Boxes that may scroll sideways on a phone (code, tables, block formulas) take the keyboard
-# focus, so they can be scrolled without a mouse (axe: scrollable-region-focusable).
-SCROLL_BOX_RE = re.compile(r"<(pre|table)(?=[\s>])|<(math)(?=[^>]*\bdisplay=\"block\")", re.IGNORECASE)
+# focus, so they can be scrolled without a mouse (axe: scrollable-region-focusable). A block
+# formula is wrapped in a box that scrolls, so the formula itself stays exactly as written.
+SCROLL_BOX_RE = re.compile(r"<(pre|table)(?=[\s>])")
+BLOCK_MATH_RE = re.compile(r"<math\b[^>]*\bdisplay=\"block\"[^>]*>.*?</math\s*>", re.DOTALL | re.IGNORECASE)
 
 
 class _ScrollBoxPostprocessor(Postprocessor):
     def run(self, text: str) -> str:
-        return SCROLL_BOX_RE.sub(lambda m: f'<{m.group(1) or m.group(2)} tabindex="0"', text)
+        text = SCROLL_BOX_RE.sub(lambda m: f'<{m.group(1)} tabindex="0"', text)
+        return BLOCK_MATH_RE.sub(lambda m: f'<div class="formula" tabindex="0">{m.group(0)}</div>', text)
 
 
 class _LessonExtension(Extension):

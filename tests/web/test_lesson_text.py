@@ -47,7 +47,7 @@ def test_the_lesson_page_shows_its_text_above_the_exercises(client, alice, cours
         assert f"<h2>{heading}</h2>" not in page
     exercises_heading = "<h2>Exercícios</h2>" if lang == "pt" else "<h2>Exercises</h2>"
     assert page.index('<article class="card lesson-text">') < page.index(exercises_heading)
-    assert '<math display="block">' in page and "</math>" in page
+    assert '<div class="formula" tabindex="0"><math display="block">' in page and "</math>" in page
     for figure in FIGURES[lesson]:
         assert f'src="/static/lessons/{figure}.{lang}.svg"' in page
         assert f"/static/lessons/{figure}.{other}.svg" not in page
@@ -68,7 +68,7 @@ def test_every_formula_reaches_the_page_exactly_as_written(client, alice, course
 def test_figures_have_alt_text_and_a_caption_and_their_files_are_served(client, alice, course, lang):
     for lesson in FIGURES:
         page = lesson_page(client, alice, course, lesson, lang)
-        figures = re.findall(r"<figure>(.*?)</figure>", page, flags=re.S)
+        figures = re.findall(r"<figure[^>]*>(.*?)</figure>", page, flags=re.S)
         assert len(figures) == len(FIGURES[lesson])
         for figure in figures:
             alt = re.search(r'alt="([^"]*)"', figure).group(1)
@@ -94,10 +94,13 @@ def test_markdown_keeps_mathml_intact_and_turns_lone_images_into_figures():
     assert "<math><msub><mi>x</mi><mi>i</mi></msub><mo>*</mo><mi>a_b</mi><mo>*</mo></math>" in html
     assert "<em>this</em>" in html
     assert (
-        '<math display="block">\n  <mi>a</mi><mo>=</mo>\n\n  <mfrac><mn>1</mn><mi>b_c_d</mi></mfrac>\n</math>' in html
+        '<div class="formula" tabindex="0"><math display="block">\n  <mi>a</mi><mo>=</mo>\n\n'
+        "  <mfrac><mn>1</mn><mi>b_c_d</mi></mfrac>\n</math></div>" in html
     )
-    assert "<p><math display" not in html
-    assert re.search(r'<figure><img alt="A picture" [^>]*src="/static/lessons/mlp.en.svg"', html)
+    assert "<p><div" not in html and "<p><math display" not in html
+    # What may scroll sideways on a phone takes the keyboard focus (a formula, a figure, code).
+    assert re.search(r'<figure tabindex="0"><img alt="A picture" [^>]*src="/static/lessons/mlp.en.svg"', html)
+    assert '<pre tabindex="0"><code>' in html and "<math><msub>" in html
     assert "<figcaption>Its caption</figcaption>" in html and "title=" not in html
     assert "&lt;math&gt;&lt;mi&gt;*shown as code*" in html
     assert rendered.images == ["lessons/mlp.en.svg"]
