@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from submissions import services
+from tests.browser import axe
 from tests.conftest import ROOT, SOLUTION, enrollment_of, exercise, wait_until_final
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -138,6 +139,8 @@ def test_the_chart_grows_while_training_and_stays_after_grading(
     assert page.locator("#chart svg").count() == 2  # loss, and accuracy on its own scale
     assert last.search(page.text_content("#chart-caption"))  # as the server wrote it
     assert page.locator("#chart-table tbody tr").count() >= 5  # the table came with the page
+    page.click("#chart-details summary")
+    assert not axe.audit(page), axe.describe({"graded": axe.audit(page)})
 
     page.set_viewport_size({"width": 360, "height": 800})
     page.wait_for_timeout(300)
