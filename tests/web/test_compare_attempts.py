@@ -1,4 +1,4 @@
-"""Every attempt side by side: a line diff of two submissions, only ever of one's own (or, for an instructor, a student's)."""
+"""Every attempt side by side: a line diff of two submissions, only ever of one's own (an instructor: one student's)."""
 
 import pytest
 from django.urls import reverse
