@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.editor import set_code
 from tests.conftest import GRADING_QUEUES, SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -63,7 +64,7 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
     page.click("text=Softmax com temperatura")
     # Warm grading takes tens of milliseconds; a second of sleep at import
     # keeps the submission "running" long enough for the page to show it.
-    page.fill("#source", "import time\ntime.sleep(1.5)\n" + SOLUTION)
+    set_code(page, "import time\ntime.sleep(1.5)\n" + SOLUTION)
 
     # Hold the grading queue so the page is seen waiting, then let it go.
     app = grading_stack["app"]
