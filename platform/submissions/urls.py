@@ -1,6 +1,6 @@
 from django.urls import path
 
-from submissions import views
+from submissions import compare, views
 
 urlpatterns = [
     path("c/<slug:course_slug>/e/<slug:exercise_slug>/", views.exercise_detail, name="exercise"),
@@ -12,6 +12,7 @@ urlpatterns = [
         views.discard_draft,
         name="exercise_draft_discard",
     ),
+    path("c/<slug:course_slug>/e/<slug:exercise_slug>/compare/", compare.compare_attempts, name="compare_attempts"),
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission"),
     path("submissions/<int:submission_id>/status.json", views.submission_status, name="submission_status"),
 ]

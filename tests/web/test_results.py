@@ -70,3 +70,27 @@ def test_sandbox_errors_are_not_charged(submission):
 
 def test_result_for_an_unknown_submission_is_dropped(db):
     assert services.record_result(999_999, {"status": "graded", "score": 1}) is False
+
+
+def test_an_uncharged_attempt_says_why_and_what_to_do_and_a_charged_one_does_not(client, alice, submission):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    services.record_result(submission.pk, report(submission, status="sandbox_error", score=0, charged=False))
+    page = client.get(reverse("submission", args=[submission.pk])).content.decode()
+    notice = page[page.index('id="not-charged"') :][:600]
+    assert "hidden" not in notice.split(">")[0]
+    assert (
+        "Não cobrada." in notice
+        and "não por causa do seu código" in notice
+        and "envie o mesmo código" in notice.lower()
+    )
+    # The attempt list says so too, and the attempt was not counted.
+    listing = client.get(reverse("exercise", args=["nn", "softmax-temperature"])).content.decode()
+    assert "não cobrada" in listing
+    assert services.attempts_used(enrollment_of(alice, submission.course), submission.exercise) == 0
+
+    charged = services.submit_code(enrollment_of(alice, submission.course), submission.exercise, SOLUTION)
+    services.record_result(charged.pk, report(charged))
+    page = client.get(reverse("submission", args=[charged.pk])).content.decode()
+    assert 'id="not-charged" class="notice" role="note" hidden' in page

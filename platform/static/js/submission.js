@@ -24,9 +24,9 @@
     status.className = "badge " + data.status;
     text(status, data.status_label);
     text(document.getElementById("score"), data.score == null ? "" : fmt(data.score) + " / " + fmt(data.max_score));
-    let message = data.message || "";
-    if (data.final && data.charged === false) message = (message + " " + card.dataset.labelNotCharged).trim();
-    text(document.getElementById("message"), message);
+    text(document.getElementById("message"), data.message || "");
+    // A failure on our side: the page says why the attempt does not count, and what to do.
+    document.getElementById("not-charged").hidden = !(data.final && data.charged === false);
 
     const queue = document.getElementById("queue-info");
     if (queue) { text(queue, data.queue_text); queue.hidden = !data.queue_text; }
