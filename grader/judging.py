@@ -43,6 +43,11 @@ def fail(pt: str, en: str) -> Verdict:
     return Verdict(False, {"pt": pt, "en": en})
 
 
+def pt_number(value: float, spec: str) -> str:
+    """A number for the Portuguese feedback, with its decimal comma: pt_number(0.953, ".1%") == "95,3%"."""
+    return format(value, spec).replace(".", ",")
+
+
 def problem_with(outcome: Outcome) -> Verdict | None:
     """A failing verdict if the call produced no usable value, else None."""
     if outcome.absent:

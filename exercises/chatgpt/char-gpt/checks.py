@@ -271,7 +271,8 @@ def judge(case, outcome, reference):
         target = LOOSE_TARGET if check == "loss_loose" else TARGET
         if loss <= target:
             return ok(
-                f"Perda de validação {loss:.3f} (meta {target}).", f"Validation loss {loss:.3f} (target {target})."
+                f"Perda de validação {_pt(loss, 3)} (meta {_pt(target, 1)}).",
+                f"Validation loss {loss:.3f} (target {target}).",
             )
         return fail(
             f"Perda de validação {_pt(loss, 3)} nos caracteres escondidos; a meta é {_pt(target, 1)}.",

@@ -20,7 +20,7 @@ The seeds are drawn per grading, so these rates are per grading, whatever the se
 
 import torch
 
-from grader.judging import fail, ok, problem_with
+from grader.judging import fail, ok, problem_with, pt_number
 
 DRAWS = 20_000
 TOLERANCE = 0.02
@@ -119,7 +119,8 @@ def judge(case, outcome, reference):
     tolerance = 0.05 if case["check"] == "greedy" else TOLERANCE
     if worst > tolerance:
         return fail(
-            f"As frequências sorteadas não seguem a distribuição esperada (diferença de até {worst:.3f}).",
+            "As frequências sorteadas não seguem a distribuição esperada "
+            f"(diferença de até {pt_number(worst, '.3f')}).",
             f"The drawn frequencies do not follow the expected distribution (off by up to {worst:.3f}).",
         )
     return ok()

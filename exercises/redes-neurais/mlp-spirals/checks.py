@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from grader.judging import fail, ok, problem_with
+from grader.judging import fail, ok, problem_with, pt_number
 
 N_TRAIN, N_TEST = 600, 400
 
@@ -59,8 +59,8 @@ def judge(case, outcome, reference):
     accuracy = (predictions == case["labels"]).float().mean().item()
     target = 0.80 if case["check"] == "accuracy_80" else 0.95
     if accuracy >= target:
-        return ok(f"Acurácia {accuracy:.1%}.", f"Accuracy {accuracy:.1%}.")
+        return ok(f"Acurácia {pt_number(accuracy, '.1%')}.", f"Accuracy {accuracy:.1%}.")
     return fail(
-        f"Acurácia {accuracy:.1%} nos pontos de teste; a meta é {target:.0%}.",
+        f"Acurácia {pt_number(accuracy, '.1%')} nos pontos de teste; a meta é {target:.0%}.",
         f"Accuracy {accuracy:.1%} on the test points; the target is {target:.0%}.",
     )
