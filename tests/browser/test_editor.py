@@ -325,3 +325,34 @@ def test_screenshots_of_the_editor_light_and_dark(live_server, browser, alice, c
     page.locator("#code-form").screenshot(path=str(SCREENS / f"editor-dark-{width}-form.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.close()
+
+
+def test_a_refused_save_says_so_keeps_the_text_and_saves_it_after_retry_after(live_server, browser_page, alice, course):
+    from submissions.models import Draft
+
+    page = browser_page
+    log_in(page, live_server.url)
+    open_exercise(page, live_server, course)
+    refused = []
+
+    def too_many(route):
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": "too_many_requests", "retry_after": 1}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/draft/", too_many)
+    set_code(page, "kept = True\n")
+    page.wait_for_function("document.querySelector('#draft-status').textContent.length > 20")
+    failed = page.text_content("#draft-status")
+    assert refused and not Draft.objects.exists()
+    assert page.get_attribute("#draft-status", "aria-live") == "polite"
+    # A second later (Retry-After), with no new typing, it is saved.
+    page.wait_for_function("/\\d\\d:\\d\\d/.test(document.querySelector('#draft-status').textContent)", timeout=8000)
+    assert page.text_content("#draft-status") != failed
+    assert Draft.objects.get(student=alice).source == "kept = True\n"
