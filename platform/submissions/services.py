@@ -47,6 +47,8 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
             "not_utf8": _("the file is not UTF-8 text"),
         }
         raise InvalidSubmission(reasons[exc.reason]) from exc
+    # A browser's form posts a textarea's lines ending in CRLF: store them as the editor shows them.
+    text = text.replace("\r\n", "\n")
     if not text.strip():
         raise InvalidSubmission(_("the code is empty"))
     with transaction.atomic():

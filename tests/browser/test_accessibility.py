@@ -104,6 +104,12 @@ def test_axe_finds_nothing_serious_on_the_main_pages(live_server, chromium, alic
     for name, path in _student_paths(course, alice).items():
         page.goto(live_server.url + path)
         check(page, name)
+    # The editor's dark theme, too.
+    page.goto(live_server.url + f"/c/{course.slug}/e/softmax-temperature/")
+    page.click("#editor-theme")
+    assert page.get_attribute("#editor-theme", "aria-pressed") == "true"
+    check(page, "code-dark")
+    page.click("#editor-theme")
     # A quiz after a wrong answer: the result card, the explanation note, the history.
     page.goto(live_server.url + f"/c/{course.slug}/e/softmax-probability/")
     page.fill("#answer", "0,5")

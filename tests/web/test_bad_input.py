@@ -112,3 +112,12 @@ def test_a_file_and_typed_code_together_lose_neither(client, alice, course):
     upload = SimpleUploadedFile("mine.py", b"def softmax(z, temperature=1.0):\n    return z\n")
     client.post(url, {"source": starter, "file": upload})
     assert Submission.objects.get().source.endswith("return z\n")
+
+
+def test_code_posted_with_crlf_line_endings_is_stored_as_the_editor_shows_it(client, alice, course):
+    client.force_login(alice)
+    response = client.post(
+        reverse("exercise", args=[course.slug, "softmax-temperature"]), {"source": "import torch\r\n\r\nx = 1\r\n"}
+    )
+    assert response.status_code == 302
+    assert Submission.objects.get(student=alice).source == "import torch\n\nx = 1\n"
