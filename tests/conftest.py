@@ -1,7 +1,7 @@
 """Shared fixtures: the personas, the demo content, and the real services.
 
 Personas: alice and bob are students of the course, carla is its instructor,
-and dave teaches another course.
+erin its teaching assistant, and dave teaches another course.
 """
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ def bob(django_user_model, course):
 def carla(django_user_model, course):
     user = _user(django_user_model, "carla")
     _enroll(course, user, "instructor")
+    return user
+
+
+@pytest.fixture
+def erin(django_user_model, course):
+    user = _user(django_user_model, "erin")
+    _enroll(course, user, "assistant")
     return user
 
 

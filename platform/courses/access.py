@@ -17,6 +17,24 @@ def get_enrollment(request: HttpRequest, course_slug: str) -> Enrollment:
     return enrollment
 
 
+def get_staff_enrollment(request: HttpRequest, course_slug: str, instructor_only: bool = False) -> Enrollment:
+    """The user's staff enrollment (instructor or teaching assistant; only instructor when asked).
+
+    Anyone else, a student of the course included, gets the same 404 as for a course that
+    does not exist: staff pages never confirm what they hold.
+    """
+    enrollment = get_enrollment(request, course_slug)
+    allowed = (Enrollment.INSTRUCTOR,) if instructor_only else Enrollment.STAFF
+    if enrollment.role not in allowed:
+        raise Http404("not staff of this course")
+    return enrollment
+
+
+def is_staff_of(user, course: Course) -> bool:
+    """Whether the user teaches the course (instructor or teaching assistant)."""
+    return Enrollment.objects.filter(course=course, user=user, role__in=Enrollment.STAFF).exists()
+
+
 def get_lesson_in_course(course: Course, lesson_slug: str) -> CourseLesson:
     return get_object_or_404(CourseLesson.objects.select_related("lesson"), course=course, lesson__slug=lesson_slug)
 

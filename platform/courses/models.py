@@ -62,8 +62,10 @@ class CourseLesson(models.Model):
 
 class Enrollment(models.Model):
     STUDENT = "student"
+    ASSISTANT = "assistant"  # a teaching assistant: reviews and grades, does not run the course
     INSTRUCTOR = "instructor"
-    ROLE_CHOICES = [(STUDENT, "student"), (INSTRUCTOR, "instructor")]
+    ROLE_CHOICES = [(STUDENT, "student"), (ASSISTANT, "teaching assistant"), (INSTRUCTOR, "instructor")]
+    STAFF = (ASSISTANT, INSTRUCTOR)
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
@@ -75,3 +77,12 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course} ({self.role})"
+
+    @property
+    def is_staff_role(self) -> bool:
+        """Instructor or teaching assistant: sees every student's work in the course."""
+        return self.role in self.STAFF
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == self.INSTRUCTOR

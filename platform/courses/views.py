@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise
-from courses.access import get_enrollment, get_lesson_in_course
+from courses.access import get_enrollment, get_lesson_in_course, get_staff_enrollment
 from courses.models import CourseLesson, Enrollment
 from submissions.services import lesson_rows, lesson_summary
 
@@ -55,7 +55,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     # Late work is practice and never raises what counts; quizzes count under their attempt policy.
     rows = lesson_rows(course, request.user, exercises)
     summary = lesson_summary(rows, course_lesson.due_at)
-    instructor = enrollment.role == Enrollment.INSTRUCTOR
+    instructor = enrollment.is_instructor
     due_local = timezone.localtime(course_lesson.due_at) if course_lesson.due_at else None
     return render(
         request,
@@ -96,9 +96,7 @@ def _due_date(typed: str):
 @require_http_methods(["POST"])
 def lesson_due(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     """An instructor sets or clears the lesson's due date (in the site's time zone)."""
-    enrollment = get_enrollment(request, course_slug)
-    if enrollment.role != Enrollment.INSTRUCTOR:
-        raise Http404("not an instructor of this course")
+    enrollment = get_staff_enrollment(request, course_slug, instructor_only=True)
     course_lesson = get_lesson_in_course(enrollment.course, lesson_slug)
     url = reverse("lesson", args=[course_slug, lesson_slug])
     if "clear" in request.POST:

@@ -64,7 +64,7 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
         active = _check_active(enrollment, exercise)
         # Work that counts goes first, one submission per student: a second one while the student's
         # first still waits or runs queues behind everyone's first, with practice.
-        practice = late or enrollment.role == Enrollment.INSTRUCTOR
+        practice = late or enrollment.is_staff_role
         second = not practice and active.exclude(queue__endswith=LOW_PRIORITY).exists()
         submission = Submission.objects.create(
             course=enrollment.course,
@@ -169,8 +169,8 @@ def open_next_hint(enrollment: Enrollment, exercise: Exercise) -> int:
 
 
 def solution_visible(enrollment: Enrollment, late: bool) -> bool:
-    """Instructors always; students once the lesson's due date has passed (`late`; never without one)."""
-    return enrollment.role == Enrollment.INSTRUCTOR or late
+    """Staff always; students once the lesson's due date has passed (`late`; never without one)."""
+    return enrollment.is_staff_role or late
 
 
 def grading_payload(submission: Submission) -> dict[str, Any]:

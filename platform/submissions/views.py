@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise, pick_language
 from catalog.rendering import render_author_markdown
-from courses.access import get_enrollment, get_exercise_in_course
+from courses.access import get_enrollment, get_exercise_in_course, is_staff_of
 from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
@@ -25,9 +25,7 @@ from submissions.tracebacks import student_error_line
 def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
     """The author sees their submission; an instructor of its course sees any. Returns (it, viewer is instructor)."""
     submission = get_object_or_404(Submission.objects.select_related("exercise", "version", "course"), pk=submission_id)
-    instructor = Enrollment.objects.filter(
-        course=submission.course, user=request.user, role=Enrollment.INSTRUCTOR
-    ).exists()
+    instructor = is_staff_of(request.user, submission.course)
     if submission.student_id == request.user.id or instructor:
         return submission, instructor
     raise Http404("no such submission")
