@@ -1,0 +1,153 @@
+"""grader.similarity: what a renamed, reformatted copy looks like next to independent solutions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from grader import similarity
+from grader.similarity import Entry
+
+FOLDER = Path(__file__).resolve().parents[2] / "exercises/chatgpt/softmax-temperature"
+SOLUTION = (FOLDER / "solution.py").read_text()
+STARTER = (FOLDER / "starter.py").read_text()
+INDEPENDENT = {path.stem: path.read_text() for path in sorted((FOLDER / "right").glob("*.py"))}
+
+# The reference solution with every name changed, other comments, a docstring, other
+# spacing and line breaks, and single quotes.
+DISGUISED_COPY = '''import torch
+
+
+def softmax(logits: torch.Tensor, temp: float = 1.0, dim: int = -1) -> torch.Tensor:
+    """Minha softmax, feita do zero."""
+    if temp <= 0:  raise ValueError(
+        f'temperature must be positive, got {temp}')
+    # divide pela temperatura
+    s = logits/temp
+    m = s - s.amax(dim = dim,
+                   keepdim = True)
+    w = m.exp()   # exponencial
+    return w / w.sum(dim=dim,
+                     keepdim=True)
+'''
+
+
+def entries(sources: dict[str, str]) -> list[Entry]:
+    return [Entry(key, author=key, source=source) for key, source in sources.items()]
+
+
+def pair_scores(result: similarity.Result) -> dict[frozenset, float]:
+    return {frozenset((p.a, p.b)): p.score for p in result.pairs}
+
+
+def test_a_renamed_reformatted_copy_ranks_above_every_independent_solution():
+    result = similarity.compare(entries({"original": SOLUTION, "copy": DISGUISED_COPY, **INDEPENDENT}), STARTER)
+
+    assert (result.pairs[0].a, result.pairs[0].b) in {("original", "copy"), ("copy", "original")}
+    scores = pair_scores(result)
+    copy_score = scores[frozenset(("original", "copy"))]
+    assert copy_score > 0.9
+    others = [score for key, score in scores.items() if key != frozenset(("original", "copy"))]
+    assert max(others) < copy_score / 2
+
+
+def test_the_matched_regions_cover_the_copied_body_but_not_the_starter_lines():
+    result = similarity.compare(entries({"original": SOLUTION, "copy": DISGUISED_COPY}), STARTER)
+
+    (pair,) = result.pairs
+    regions = dict(zip((pair.a, pair.b), (pair.regions_a, pair.regions_b), strict=True))
+    # solution.py: lines 5-11 are the student's work; 1-4 are the starter's import and signature.
+    covered = {line for first, last in regions["original"] for line in range(first, last + 1)}
+    assert set(range(5, 12)) <= covered
+    assert not covered & {1, 2, 3}
+
+
+def test_comments_docstrings_names_and_layout_do_not_change_the_tokens():
+    plain = "def f(x):\n    return x.sum(dim=1) + 2.5\n"
+    dressed = 'def g( y ) :\n    """Doc."""\n    # note\n    return (y.sum(\n        dim = 1)\n        + 2.50)\n'
+
+    def texts(source):
+        return " ".join(t.text for t in similarity.normalize(source))
+
+    assert texts(plain) == "def V ( V ) : return V . sum ( dim = I ) + F"
+    # The parentheses around the expression are real tokens; everything else matches.
+    assert texts(dressed) == "def V ( V ) : return ( V . sum ( dim = I ) + F )"
+
+
+def test_literal_types_are_kept():
+    texts = [t.text for t in similarity.normalize("a = 1\nb = 1.0\nc = 'x'\nd = 2j\n")]
+    assert [t for t in texts if t not in ("V", "=")] == ["I", "F", "S", "J"]
+
+
+def test_students_who_only_fill_the_starter_trivially_are_not_similar():
+    alice = STARTER.replace("return torch.zeros_like(z)", "return torch.softmax(z / temperature, dim=dim)")
+    bob = STARTER.replace("# Substitua esta linha pela sua implementação.\n", "").replace(
+        "return torch.zeros_like(z)", "return z.softmax(dim)"
+    )
+    result = similarity.compare(entries({"alice": alice, "bob": bob}), STARTER)
+
+    assert result.pairs == []
+    # Without subtracting the starter they would look alike: the subtraction is what helps.
+    unfiltered = similarity.compare(entries({"alice": alice, "bob": bob}), starter="")
+    assert unfiltered.pairs and unfiltered.pairs[0].score > 0.5
+
+
+def test_an_unchanged_starter_is_skipped_with_a_reason():
+    result = similarity.compare(entries({"alice": STARTER, "bob": SOLUTION}), STARTER)
+    assert result.skipped == {"alice": "nothing beyond the starter code"}
+    assert result.compared == 1
+
+
+def test_two_submissions_of_the_same_student_are_never_paired():
+    result = similarity.compare([Entry("1", "alice", SOLUTION), Entry("2", "alice", SOLUTION)], STARTER)
+    assert result.pairs == []
+
+
+def test_empty_and_untokenizable_submissions_are_skipped_with_a_reason():
+    sources = {
+        "empty": "  \n\n",
+        "comments": "# só um comentário\n",
+        "open_string": 'x = """never closed\n',
+        "bad_indent": "def f():\n        return 1\n    return 2\n",
+        "copy": DISGUISED_COPY,
+        "original": SOLUTION,
+    }
+    result = similarity.compare(entries(sources), STARTER)
+
+    assert result.skipped["empty"] == "empty"
+    assert result.skipped["comments"] == "only comments"
+    assert result.skipped["open_string"].startswith("cannot be tokenized")
+    assert result.skipped["bad_indent"].startswith("cannot be tokenized")
+    assert [frozenset((p.a, p.b)) for p in result.pairs] == [frozenset(("copy", "original"))]
+
+
+def test_code_with_a_syntax_error_that_still_tokenizes_is_compared():
+    broken = SOLUTION.replace("if temperature <= 0:", "if temperature <= 0")  # missing colon
+    result = similarity.compare(entries({"broken": broken, "original": SOLUTION}), STARTER)
+    assert result.skipped == {}
+    assert result.pairs[0].score > 0.5
+
+
+def test_a_big_input_runs_in_bounded_time():
+    # 64 KiB of varied code, three times over, plus one that is a single deeply nested expression.
+    body = "".join(f"def f{i}(x):\n    y = x * {i} + {i}.5\n    return y.sum(dim={i % 3})\n" for i in range(900))
+    body = body[: similarity.MAX_BYTES]
+    body = body[: body.rfind("\n") + 1]
+    nested = "x = " + "(" * 4000 + "1" + ")" * 4000 + "\n"
+    sources = {"a": body, "b": body.replace("x", "zz")[: similarity.MAX_BYTES], "c": body[::-1], "d": nested}
+    start = time.monotonic()
+    result = similarity.compare(entries(sources), STARTER)
+    assert time.monotonic() - start < 10
+    assert frozenset(("a", "b")) in pair_scores(result)
+
+
+def test_an_input_over_the_limit_is_skipped():
+    result = similarity.compare(entries({"big": "x = 1\n" * 20000, "original": SOLUTION}), STARTER)
+    assert result.skipped["big"] == "larger than 64 KiB"
+
+
+def test_at_most_top_pairs_are_kept_best_first():
+    sources = {f"s{i}": SOLUTION + f"\nEXTRA_{i} = {i}\n" * (i % 4) for i in range(12)}
+    result = similarity.compare(entries(sources), STARTER, top=5)
+    assert len(result.pairs) == 5
+    assert [p.score for p in result.pairs] == sorted((p.score for p in result.pairs), reverse=True)
