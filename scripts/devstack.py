@@ -1,7 +1,8 @@
 """`make run`: the whole platform on one machine, on embedded defaults.
 
 Starts (or reuses) Redis, prepares the database and content, creates the demo
-course, then runs a grading worker, the results consumer and the web server.
+course, then runs a grading worker, the results consumer, the similarity worker and
+the web server.
 Ctrl-C stops everything this script started.
 
     REDIS_URL      use this Redis instead of starting one
@@ -182,6 +183,13 @@ def main() -> int:
         start(
             "results consumer",
             [*celery, "-A", "config", "worker", "-Q", "results", "-c", "1", "-n", "results@%h", "--loglevel", "INFO"],
+            env,
+            children,
+        )
+        # Bulk work on its own queue and process, so it never delays recording grades.
+        start(
+            "similarity worker",
+            [*celery, "-A", "config", "worker", "-Q", "similarity", "-c", "1", "-n", "similarity@%h", "-l", "INFO"],
             env,
             children,
         )

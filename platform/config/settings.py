@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "catalog",
     "courses",
     "submissions",
+    "similarity",
     "axes",
 ]
 

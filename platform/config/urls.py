@@ -10,5 +10,6 @@ urlpatterns = [
     # Password change and reset (Django's views, the site's templates under registration/).
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("similarity.urls")),
     path("admin/", admin.site.urls),
 ]

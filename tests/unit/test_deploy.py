@@ -35,6 +35,7 @@ def test_each_queue_has_a_consumer():
                 queues[queue] = name
     assert queues == {
         "results": "results",
+        "similarity": "similarity",
         "cpu": "worker-cpu",
         "cpu-low": "worker-cpu",
         "gpu": "worker-gpu",

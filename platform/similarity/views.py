@@ -1,0 +1,99 @@
+"""Staff pages: the most similar pairs of students' code per coding exercise, and one pair side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Exercise
+from courses.access import get_exercise_in_course, get_staff_enrollment
+from courses.models import CourseLesson
+from similarity import services
+from similarity.models import Pair, Run
+
+
+def _coding_exercises(course) -> list[Exercise]:
+    lessons = CourseLesson.objects.filter(course=course).values("lesson_id")
+    return list(
+        Exercise.objects.filter(
+            kind=Exercise.CODE, active=True, lesson__in=lessons, current_version__isnull=False
+        ).select_related("current_version", "lesson")
+    )
+
+
+def _pairs():
+    return Pair.objects.select_related("submission_a__student", "submission_b__student")
+
+
+@login_required
+@require_GET
+def similarity_index(request: HttpRequest, course_slug: str) -> HttpResponse:
+    enrollment = get_staff_enrollment(request, course_slug)
+    course = enrollment.course
+    exercises = _coding_exercises(course)
+    runs = Run.objects.filter(course=course, exercise__in=exercises)
+    latest: dict[int, Run] = {}
+    shown: dict[int, Run] = {}  # the newest finished run: its pairs stay visible while a new one computes
+    for run in runs.prefetch_related(Prefetch("pairs", queryset=_pairs())):
+        latest.setdefault(run.exercise_id, run)
+        if run.status == Run.Status.DONE:
+            shown.setdefault(run.exercise_id, run)
+    rows = [{"exercise": e, "run": latest.get(e.pk), "shown": shown.get(e.pk)} for e in exercises]
+    return render(request, "similarity/index.html", {"course": course, "enrollment": enrollment, "rows": rows})
+
+
+@login_required
+@require_POST
+def similarity_recompute(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
+    enrollment = get_staff_enrollment(request, course_slug)
+    course = enrollment.course
+    exercise = get_exercise_in_course(course, exercise_slug)
+    if exercise.kind != Exercise.CODE:
+        raise Http404("not a coding exercise")
+    if services.request_run(course, exercise, request.user) is None:
+        messages.warning(request, _("A computation for this exercise is already waiting or running."))
+    else:
+        messages.success(request, _("Computing in the background; reload this page in a moment."))
+    return HttpResponseRedirect(reverse("similarity", args=[course.slug]) + f"#ex-{exercise.slug}")
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+    match: bool
+
+
+def code_lines(source: str, regions: list[list[int]]) -> list[Line]:
+    matched = {n for first, last in regions for n in range(first, last + 1)}
+    return [Line(n, text, n in matched) for n, text in enumerate(source.splitlines(), start=1)]
+
+
+def line_ranges(regions: list[list[int]]) -> list[str]:
+    """Regions as a reader says them: "4–9", "12"."""
+    return [f"{first}–{last}" if last > first else str(first) for first, last in regions]
+
+
+@login_required
+@require_GET
+def similarity_pair(request: HttpRequest, course_slug: str, pair_id: int) -> HttpResponse:
+    enrollment = get_staff_enrollment(request, course_slug)
+    course = enrollment.course
+    pair = get_object_or_404(_pairs().select_related("run__exercise__current_version"), pk=pair_id, run__course=course)
+    sides = [
+        {"submission": submission, "ranges": line_ranges(regions), "lines": code_lines(submission.source, regions)}
+        for submission, regions in ((pair.submission_a, pair.regions_a), (pair.submission_b, pair.regions_b))
+    ]
+    return render(
+        request,
+        "similarity/pair.html",
+        {"course": course, "enrollment": enrollment, "pair": pair, "exercise": pair.run.exercise, "sides": sides},
+    )
