@@ -4,7 +4,8 @@ The source is only tokenized, never parsed into an AST, imported or run, so this
 the site's side of the trust boundary and linear in the size of the input.
 
 1. `normalize` turns code into tokens that survive cosmetic edits: comments, docstrings,
-   line breaks and indentation are dropped; names the student chose become `V`; literals
+   line breaks inside brackets and indentation are dropped, a statement's end (a newline or
+   `;`) is one `;`; names the student chose become `V`; literals
    become their type (`I`, `F`, `J`, `S`). Kept as written: keywords, operators, builtins
    (`len`, `max`, `ValueError`), attribute names (`.amax`, `.exp`) and keyword-argument
    names in calls (`keepdim=`). Those are the library's API: a student cannot rename them
@@ -131,7 +132,14 @@ def normalize(source: str) -> list[Token]:
             if after == len(raw) or raw[after].type in (token.NEWLINE, token.ENDMARKER, token.DEDENT):
                 continue
         statement_start = kind in (token.NEWLINE, token.INDENT, token.DEDENT) or (kind == token.OP and text == ";")
-        if kind in _DROPPED or (kind == token.OP and text == ";"):
+        if kind == token.NEWLINE or (kind == token.OP and text == ";"):
+            # The end of a statement (however written) is kept, so that a match cannot be two
+            # statements' halves that happen to line up; consecutive ends count once, and none
+            # follows a block's `:` (`if x: y` on one line is the same code as on two).
+            if out and out[-1].text not in (";", ":"):
+                out.append(Token(";", tok.start[0], tok.start[0]))
+            continue
+        if kind in _DROPPED:
             continue
         previous = out[-1].text if out else ""
         if kind == token.NAME:

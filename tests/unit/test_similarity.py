@@ -69,14 +69,16 @@ def test_comments_docstrings_names_and_layout_do_not_change_the_tokens():
     def texts(source):
         return " ".join(t.text for t in similarity.normalize(source))
 
-    assert texts(plain) == "def V ( V ) : return V . sum ( dim = I ) + F"
+    assert texts(plain) == "def V ( V ) : return V . sum ( dim = I ) + F ;"
     # The parentheses around the expression are real tokens; everything else matches.
-    assert texts(dressed) == "def V ( V ) : return ( V . sum ( dim = I ) + F )"
+    assert texts(dressed) == "def V ( V ) : return ( V . sum ( dim = I ) + F ) ;"
+    # One statement per line or two on one line with `;`, a block on its line or after the colon: the same.
+    assert texts("if a:\n    b = 1\nc = 2\n") == texts("if a: b = 1\nc = 2;\n") == "if V : V = I ; V = I ;"
 
 
 def test_literal_types_are_kept():
     texts = [t.text for t in similarity.normalize("a = 1\nb = 1.0\nc = 'x'\nd = 2j\n")]
-    assert [t for t in texts if t not in ("V", "=")] == ["I", "F", "S", "J"]
+    assert [t for t in texts if t not in ("V", "=", ";")] == ["I", "F", "S", "J"]
 
 
 def test_students_who_only_fill_the_starter_trivially_are_not_similar():
