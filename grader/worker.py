@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
+import subprocess
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import worker_process_init, worker_process_shutdown
 
-from grader import content, engine, progress
+from grader import content, engine, progress, sandbox
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,46 @@ app.conf.update(
     task_default_queue="cpu",
     worker_hijack_root_logger=False,
 )
+
+
+def device_info() -> dict:
+    """What this worker grades on, for the operations page: "cuda" with the GPUs' names, or "cpu".
+
+    Read once at start (nvidia-smi can take a second) and shown through `inspect().stats()`
+    under "grader": plain data, no new remote-control command.
+    """
+    nodes = [path for path in sandbox.gpu_devices() if re.fullmatch(r"/dev/nvidia\d+", path)]
+    if not nodes:
+        return {"device": "cpu", "gpus": []}
+    names: list[str] = []
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            listed = subprocess.run(
+                [smi, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=5
+            ).stdout
+            names = [line.strip()[:80] for line in listed.splitlines() if line.strip()][:16]
+        except (OSError, subprocess.TimeoutExpired):
+            names = []
+    return {"device": "cuda", "gpus": names or [f"GPU {n}" for n in range(len(nodes))]}
+
+
+class DeviceInfo(bootsteps.StartStopStep):
+    """Adds {"grader": {"device", "gpus", "warm_start"}} to the worker's `stats()` reply.
+
+    A StartStopStep with nothing to start: only those are listed among the worker's steps,
+    whose `info` makes up `stats()`.
+    """
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.described = {**device_info(), "warm_start": warm_start_enabled()}
+
+    def info(self, worker):
+        return {"grader": self.described}
+
+
+app.steps["worker"].add(DeviceInfo)
 
 
 @worker_process_init.connect

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "catalog",
     "courses",
     "submissions",
+    "operations",
     "similarity",
     "axes",
 ]
@@ -170,6 +171,9 @@ QUIZ_ANSWERS_PER_MINUTE = env_int("QUIZ_ANSWERS_PER_MINUTE", 12)
 # Draft saves one user may make per minute (the editor saves 1.5 s after typing stops, and when
 # the page is hidden or left); beyond that the editor waits and saves again later.
 DRAFT_SAVES_PER_MINUTE = env_int("DRAFT_SAVES_PER_MINUTE", 30)
+# The operations page offers to re-send a submission still queued after this many seconds
+# (a running one: after its exercise's time limit and a minute).
+OPERATIONS_STALE_SECONDS = env_int("OPERATIONS_STALE_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

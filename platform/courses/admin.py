@@ -1,3 +1,5 @@
+"""Admin for courses, their lessons and who is enrolled in which role."""
+
 from django.contrib import admin
 
 from courses.models import Course, CourseLesson, Enrollment
@@ -10,11 +12,28 @@ class CourseLessonInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["slug", "created_at"]
+    list_display = ["slug", "join_code", "created_at"]
+    search_fields = ["slug", "join_code"]
+    ordering = ["slug"]
+    readonly_fields = ["created_at"]
     inlines = [CourseLessonInline]
+
+
+@admin.register(CourseLesson)
+class CourseLessonAdmin(admin.ModelAdmin):
+    list_display = ["course", "lesson", "order", "due_at"]
+    list_filter = ["course"]
+    search_fields = ["course__slug", "lesson__slug"]
+    ordering = ["course__slug", "order"]
+    list_select_related = ["course", "lesson"]
 
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["course", "user", "role"]
-    list_filter = ["course", "role"]
+    list_display = ["course", "user", "role", "created_at"]
+    list_filter = ["role", "course"]
+    search_fields = ["user__username", "user__email", "course__slug"]
+    ordering = ["course__slug", "user__username"]
+    list_select_related = ["course", "user"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]
