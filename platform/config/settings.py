@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "courses",
     "submissions",
     "operations",
+    "review",
     "similarity",
     "axes",
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("courses.urls")),
     path("", include("submissions.urls")),
+    path("", include("review.urls")),
     path("", include("operations.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -48,3 +48,29 @@ def get_exercise_in_course(course: Course, exercise_slug: str) -> Exercise:
     if exercise.current_version is None:
         raise Http404("exercise has no content")
     return exercise
+
+
+def get_submission_for_staff(request: HttpRequest, course_slug: str, submission_id: int):
+    """A submission of the course, for its staff; 404 for anyone else and for another course's submissions."""
+    from submissions.models import Submission
+
+    enrollment = get_staff_enrollment(request, course_slug)
+    submission = get_object_or_404(
+        Submission.objects.select_related("student", "exercise__current_version", "exercise__lesson", "version"),
+        pk=submission_id,
+        course=enrollment.course,
+    )
+    return enrollment, submission
+
+
+def get_quiz_answer_for_staff(request: HttpRequest, course_slug: str, answer_id: int):
+    """A quiz answer of the course, for its staff; 404 for anyone else and for another course's answers."""
+    from submissions.models import QuizAnswer
+
+    enrollment = get_staff_enrollment(request, course_slug)
+    answer = get_object_or_404(
+        QuizAnswer.objects.select_related("student", "exercise__current_version", "exercise__lesson", "version"),
+        pk=answer_id,
+        course=enrollment.course,
+    )
+    return enrollment, answer

@@ -25,6 +25,7 @@ from courses.models import Course, CourseLesson, Enrollment
 from grader import engine, quiz
 from grader.content import MAX_SOURCE_BYTES
 from grader.quiz import base as quiz_base
+from review import scores as review_scores
 from submissions.models import HintReveal, QuizAnswer, Submission
 
 log = logging.getLogger(__name__)
@@ -319,6 +320,7 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
     late = is_past(due)
     answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))
     on_time = [a for a in reversed(answers) if not a.late]
+    overrides = review_scores.answer_overrides(enrollment.course, enrollment.user, [exercise.id])
     variant = 0
     if spec.get("generator") and policy["new_variant"]:
         # A wrong answer brings new numbers, so stepping one variant's value is no way to its key;
@@ -335,7 +337,8 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
         variant=variant,
         seed=quiz.seed_for(exercise.slug, key),
         params=quiz.params_for(spec, exercise.slug, key),
-        score=quiz_base.item_score(policy, [a.credited_score for a in on_time]),
+        # Staff overrides count in place of the grader's score (review.scores).
+        score=quiz_base.item_score(policy, [review_scores.credited(a, overrides) for a in on_time]),
         answers=answers,
     )
 
@@ -347,8 +350,9 @@ def quiz_scores(course: Course, user, exercises: list[Exercise]) -> dict[int, fl
     rows = QuizAnswer.objects.filter(course=course, student=user, exercise_id__in=quizzes, late=False).order_by(
         "created_at", "pk"
     )
+    overrides = review_scores.answer_overrides(course, user, quizzes)
     for answer in rows:
-        on_time.setdefault(answer.exercise_id, []).append(answer.credited_score)
+        on_time.setdefault(answer.exercise_id, []).append(review_scores.credited(answer, overrides))
     scores = {}
     for exercise_id, credited in on_time.items():
         score = quiz_base.item_score(quiz_policy(quizzes[exercise_id]), credited)
@@ -449,6 +453,17 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
             used=Count("id", filter=USES_AN_ATTEMPT),
         )
     }
+    # An overridden submission counts with the staff's score: recompute the best of those exercises.
+    overrides = review_scores.submission_overrides(course, user, [e.id for e in exercises])
+    if overrides:
+        best: dict[int, float] = {}
+        on_time = Submission.objects.filter(course=course, student=user, exercise__in=exercises, late=False)
+        for pk, exercise_id, score in on_time.values_list("pk", "exercise_id", "score"):
+            score = overrides.get(pk, score)
+            if score is not None and (exercise_id not in best or score > best[exercise_id]):
+                best[exercise_id] = score
+        for exercise_id, row in code.items():
+            row["best"] = best.get(exercise_id)
     quizzes = quiz_scores(course, user, exercises)
     rows = []
     for exercise in exercises:

@@ -1,0 +1,109 @@
+"""What staff decide about scores: the audit trail of score changes, and students' regrade requests.
+
+A change never touches Submission.score or QuizAnswer.score: those stay what the grader
+said, so a worker's result that arrives late cannot erase a human's decision. The score
+that counts for an item is its latest change (an override or a confirm); a revert removes
+the override and the grader's score counts again (`review.scores`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Exercise
+from courses.models import Course
+from submissions.models import QuizAnswer, Submission
+
+REASON_MAX = 500
+COMMENT_MAX = 2000
+REGRADE_MESSAGE_MAX = 1000
+
+
+class ScoreChange(models.Model):
+    """One staff decision about one attempt (a coding submission or a quiz answer), never edited."""
+
+    class Kind(models.TextChoices):
+        OVERRIDE = "override", _("Override")
+        CONFIRM = "confirm", _("Confirmed")
+        REVERT = "revert", _("Override removed")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="score_changes")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="score_changes")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="score_changes")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="score_changes"
+    )
+    quiz_answer = models.ForeignKey(
+        QuizAnswer, on_delete=models.CASCADE, null=True, blank=True, related_name="score_changes"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    old_score = models.FloatField(null=True, blank=True)  # what counted just before (None: not graded yet)
+    new_score = models.FloatField(null=True, blank=True)  # what counts after; None for a revert
+    reason = models.CharField(max_length=REASON_MAX, blank=True)
+    comment_for_student = models.TextField(max_length=COMMENT_MAX, blank=True)
+    # Kept when the staff member leaves: the audit trail outlives accounts.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="score_changes_made"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["course", "student", "exercise"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(submission__isnull=False, quiz_answer__isnull=True)
+                    | models.Q(submission__isnull=True, quiz_answer__isnull=False)
+                ),
+                name="score_change_one_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.old_score} -> {self.new_score} for {self.student} on {self.exercise}"
+
+
+class RegradeRequest(models.Model):
+    """A student asks staff to look again at their score on one item: once per item, answered once."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="regrade_requests")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="regrade_requests")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="regrade_requests")
+    # The attempt the student was looking at when asking (one of the two).
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="regrade_requests"
+    )
+    quiz_answer = models.ForeignKey(
+        QuizAnswer, on_delete=models.CASCADE, null=True, blank=True, related_name="regrade_requests"
+    )
+    message = models.TextField(max_length=REGRADE_MESSAGE_MAX)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    reply = models.TextField(max_length=COMMENT_MAX, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="regrades_answered"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student", "exercise"], name="one_regrade_request_per_item"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(submission__isnull=False, quiz_answer__isnull=True)
+                    | models.Q(submission__isnull=True, quiz_answer__isnull=False)
+                ),
+                name="regrade_request_one_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"regrade by {self.student} on {self.exercise} ({self.state})"

@@ -1,0 +1,89 @@
+"""What the review side adds to the students' pages and the course page, without their views knowing it."""
+
+from __future__ import annotations
+
+from django import template
+
+from courses.access import is_staff_of
+from review import queue, scores
+from review.models import RegradeRequest, ScoreChange
+from review.services import REGRADE_DRAFT
+
+register = template.Library()
+
+
+def _regrade_box(context, course, exercise, item) -> dict:
+    request = context["request"]
+    draft = request.session.pop(REGRADE_DRAFT, "") if hasattr(request, "session") else ""
+    return {
+        "course": course,
+        "exercise": exercise,
+        "item": item,
+        "regrade": RegradeRequest.objects.filter(course=course, student=request.user, exercise=exercise).first(),
+        "draft": draft,
+        "request": request,
+    }
+
+
+@register.inclusion_tag("review/_submission_notes.html", takes_context=True)
+def submission_review(context, submission):
+    """On a submission page: the override in force and the regrade box for its author; the review link for staff."""
+    user = context["request"].user
+    own = submission.student_id == user.id
+    out = {"submission": submission, "own": own, "override": scores.visible_override(submission)}
+    if own:
+        out.update(_regrade_box(context, submission.course, submission.exercise, submission))
+    else:
+        out["staff_regrade"] = RegradeRequest.objects.filter(
+            course=submission.course_id, student=submission.student_id, exercise=submission.exercise_id
+        ).first()
+    out["staff"] = not own and is_staff_of(user, submission.course)
+    return out
+
+
+@register.inclusion_tag("review/_quiz_notes.html", takes_context=True)
+def quiz_review(context, course, exercise, latest):
+    """On a question page: overrides in force on the student's answers, and the regrade box (own answers only)."""
+    user = context["request"].user
+    if is_staff_of(user, course):
+        return {"show": False}
+    in_force = []
+    changes = ScoreChange.objects.filter(course=course, student=user, exercise=exercise, quiz_answer__isnull=False)
+    by_answer: dict[int, ScoreChange | None] = {}
+    for change in changes.order_by("at", "pk"):
+        if change.kind == ScoreChange.Kind.OVERRIDE:
+            by_answer[change.quiz_answer_id] = change
+        elif change.kind == ScoreChange.Kind.REVERT:
+            by_answer[change.quiz_answer_id] = None
+    in_force = [c for c in by_answer.values() if c is not None]
+    out = {"show": True, "overrides": in_force}
+    if latest is not None:
+        out.update(_regrade_box(context, course, exercise, latest))
+    return out
+
+
+@register.simple_tag
+def score_changes(course, user) -> dict:
+    """{exercise id: the latest override in force on one of the student's attempts} for the lesson page."""
+    per_item: dict[tuple[str, int], ScoreChange | None] = {}
+    for change in ScoreChange.objects.filter(course=course, student=user).order_by("at", "pk"):
+        key = ("s", change.submission_id) if change.submission_id else ("a", change.quiz_answer_id)
+        if change.kind == ScoreChange.Kind.OVERRIDE:
+            per_item[key] = change
+        elif change.kind == ScoreChange.Kind.REVERT:
+            per_item[key] = None
+    latest: dict[int, ScoreChange] = {}
+    for change in per_item.values():
+        if change is not None and (change.exercise_id not in latest or change.at > latest[change.exercise_id].at):
+            latest[change.exercise_id] = change
+    return latest
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def review_waiting(course) -> int:
+    return queue.waiting(course)
