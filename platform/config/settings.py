@@ -108,6 +108,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Who may create a course (and becomes its instructor): "staff" (Django is_staff accounts) or "anyone" logged in.
+COURSE_CREATORS = "anyone" if env_str("COURSE_CREATORS", "staff").strip().lower() == "anyone" else "staff"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

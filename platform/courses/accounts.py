@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from courses.models import Course, Enrollment, normalize_join_code
+from courses.staff import may_create_courses
 
 
 class SignUpForm(UserCreationForm):
@@ -58,7 +59,12 @@ def course_list(request: HttpRequest) -> HttpResponse:
 
 def _courses_page(request: HttpRequest, code: str, error: str | None = None, status: int = 200) -> HttpResponse:
     enrollments = list(Enrollment.objects.filter(user=request.user).select_related("course"))
-    context = {"enrollments": enrollments, "code": code, "join_error": error}
+    context = {
+        "enrollments": enrollments,
+        "code": code,
+        "join_error": error,
+        "may_create": may_create_courses(request.user),
+    }
     return render(request, "courses/home.html", context, status=status)
 
 

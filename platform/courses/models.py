@@ -53,7 +53,20 @@ class CourseLesson(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE)
     lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT)
     order = models.PositiveIntegerField(default=0)
+    # Before opens_at only staff see the lesson; students see when it opens and cannot answer.
+    opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+
+    # What happens to work sent after the (student's) due date: see courses.deadlines.
+    CLOSED = "closed"
+    PRACTICE = "practice"
+    PENALTY = "penalty"
+    LATE_POLICY_CHOICES = [(CLOSED, "closed"), (PRACTICE, "practice"), (PENALTY, "penalty")]
+    late_policy = models.CharField(max_length=10, choices=LATE_POLICY_CHOICES, default=PRACTICE)
+    # Penalty: percent of the score lost per day late (days rounded up), for at most penalty_max_days
+    # days (none: until the credit reaches 0); after that, late work is practice.
+    penalty_percent = models.PositiveSmallIntegerField(default=10)
+    penalty_max_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["order"]
@@ -86,3 +99,25 @@ class Enrollment(models.Model):
     @property
     def is_instructor(self) -> bool:
         return self.role == self.INSTRUCTOR
+
+
+class Extension(models.Model):
+    """A later due date for one student on one lesson of a course; it replaces the lesson's for them."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="extensions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="extensions")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions")
+    due_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="extensions_granted"
+    )
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "lesson", "student"], name="unique_extension"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} on {self.lesson} in {self.course}: {self.due_at}"

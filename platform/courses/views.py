@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise
 from courses.access import get_enrollment, get_lesson_in_course, get_staff_enrollment
+from courses.deadlines import deadline_for
 from courses.models import CourseLesson, Enrollment
 from submissions.services import lesson_rows, lesson_summary
 
@@ -36,7 +37,15 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
             Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
         )
         rows = lesson_rows(course, request.user, exercises)
-        dashboard.append({"lesson": course_lesson.lesson, "summary": lesson_summary(rows, course_lesson.due_at)})
+        deadline = deadline_for(course_lesson, request.user)
+        dashboard.append(
+            {
+                "lesson": course_lesson.lesson,
+                "summary": lesson_summary(rows, deadline.due),
+                "deadline": deadline,
+                "not_open": not enrollment.is_staff_role and not deadline.is_open(),
+            }
+        )
     return render(
         request,
         "courses/course.html",
@@ -53,8 +62,13 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
     )
     # Late work is practice and never raises what counts; quizzes count under their attempt policy.
+    deadline = deadline_for(course_lesson, request.user)
+    if not enrollment.is_staff_role and not deadline.is_open():
+        # Before its open date a lesson is the staff's: students learn when it opens, nothing more.
+        context = {"course": course, "lesson": course_lesson.lesson, "deadline": deadline}
+        return render(request, "courses/not_open.html", context)
     rows = lesson_rows(course, request.user, exercises)
-    summary = lesson_summary(rows, course_lesson.due_at)
+    summary = lesson_summary(rows, deadline.due)
     instructor = enrollment.is_instructor
     due_local = timezone.localtime(course_lesson.due_at) if course_lesson.due_at else None
     return render(
@@ -66,6 +80,8 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             "lesson": course_lesson.lesson,
             "rows": rows,
             "summary": summary,
+            "deadline": deadline,
+            "staff": enrollment.is_staff_role,
             "instructor": instructor,
             "due_input": request.GET.get("due_value", "")[:40]
             if request.GET.get("due_error") == "1"

@@ -44,6 +44,9 @@ class Submission(models.Model):
     charged = models.BooleanField(default=True)
     # Made after the lesson's due date: practice, graded but outside the attempt limit.
     late = models.BooleanField(default=False)
+    # Sent after the due date under a lesson's penalty policy: it counts, times this share of its score.
+    days_late = models.PositiveSmallIntegerField(default=0)
+    credit = models.FloatField(default=1.0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +90,8 @@ class QuizAnswer(models.Model):
     credit = models.FloatField(default=1.0)
     # The variant of the item's per-student numbers it answered (0: the first; a wrong answer may bring new ones).
     variant = models.PositiveSmallIntegerField(default=0)
+    # Days after the due date under a lesson's penalty policy (already part of `credit`); 0 on time.
+    days_late = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,11 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Exercise
+from catalog.models import Exercise, pick_language
+from courses import deadlines
 from courses.models import Course, CourseLesson, Enrollment
 from grader import engine, quiz
 from grader.content import MAX_SOURCE_BYTES
@@ -55,7 +56,11 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
     with transaction.atomic():
         # One submission at a time per student and course: two quick clicks cannot both take the last attempt.
         Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
-        late = past_due(enrollment.course, exercise)
+        deadline = late_policy_for(enrollment.course, exercise, enrollment.user)
+        refusal = None if enrollment.is_staff_role else date_refusal(deadline)
+        if refusal:
+            raise InvalidSubmission(pick_language(refusal))
+        late = deadline.practice()
         limit = attempt_limit(exercise)
         if not late and limit and attempts_used(enrollment, exercise) >= limit:
             raise InvalidSubmission(
@@ -76,6 +81,8 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
             queue=grading_queue(version.queue, practice or second),
             max_score=version.max_score,
             late=late,
+            days_late=deadline.days_late(),
+            credit=0.0 if late else deadline.credit(),
         )
         transaction.on_commit(lambda: enqueue_grading(submission.pk))
     return submission
@@ -128,6 +135,28 @@ def is_past(due: datetime | None) -> bool:
 
 def past_due(course: Course, exercise: Exercise) -> bool:
     return is_past(due_at(course, exercise))
+
+
+def late_policy_for(course: Course, exercise: Exercise, student) -> deadlines.Deadline:
+    """The student's dates on the exercise's lesson: open date, own due date (extension), late policy."""
+    return deadlines.deadline_of(course, exercise.lesson_id, student)
+
+
+def date_refusal(deadline: deadlines.Deadline) -> dict[str, str] | None:
+    """Why a student's work is refused now (the lesson is not open yet, or closed after the due date), or None."""
+    if not deadline.is_open():
+        when = deadlines.local_text(deadline.opens_at)
+        return {
+            "pt": f"esta lição abre em {when}; antes disso nada pode ser enviado",
+            "en": f"this lesson opens on {when}; nothing can be sent before that",
+        }
+    if deadline.closed():
+        when = deadlines.local_text(deadline.due)
+        return {
+            "pt": f"o prazo ({when}) passou e esta lição não aceita mais envios",
+            "en": f"the due date ({when}) has passed and this lesson accepts nothing more",
+        }
+    return None
 
 
 def attempt_limit(exercise: Exercise) -> int:
@@ -293,6 +322,7 @@ class QuizState:
     params: dict
     score: float | None  # what the item counts toward the lesson (on-time answers only)
     answers: list[QuizAnswer] = field(default_factory=list)  # newest first
+    deadline: deadlines.Deadline = deadlines.NO_DEADLINE
 
     @property
     def left(self) -> int:
@@ -304,7 +334,10 @@ class QuizState:
 
     @property
     def next_credit(self) -> float:
-        return 0.0 if self.late else quiz_base.attempt_credit(self.policy, self.used + 1)
+        if self.late:
+            return 0.0
+        # Under a penalty policy a late answer keeps its attempt's share times the late share.
+        return round(quiz_base.attempt_credit(self.policy, self.used + 1) * self.deadline.credit(), 4)
 
     def reveals(self, answer: QuizAnswer) -> bool:
         """The explanation may show: the answer is right, no on-time attempt is left, or it is past due."""
@@ -316,8 +349,9 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
     assert version is not None
     spec = version.data["quiz"]
     policy = quiz_policy(exercise)
-    due = due_at(enrollment.course, exercise)
-    late = is_past(due)
+    deadline = late_policy_for(enrollment.course, exercise, enrollment.user)
+    due = deadline.due
+    late = deadline.practice()
     answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))
     on_time = [a for a in reversed(answers) if not a.late]
     overrides = review_scores.answer_overrides(enrollment.course, enrollment.user, [exercise.id])
@@ -340,6 +374,7 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
         # Staff overrides count in place of the grader's score (review.scores).
         score=quiz_base.item_score(policy, [review_scores.credited(a, overrides) for a in on_time]),
         answers=answers,
+        deadline=deadline,
     )
 
 
@@ -398,6 +433,9 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
                 "Too many answers in a short time: wait a minute and send again (nothing was counted).",
             )
         state = quiz_state(enrollment, exercise)
+        refusal = None if enrollment.is_staff_role else date_refusal(state.deadline)
+        if refusal:
+            raise quiz.MalformedAnswer(*(text[0].upper() + text[1:] + "." for text in (refusal["pt"], refusal["en"])))
         if variant is not None and variant != state.variant:
             raise quiz.MalformedAnswer(
                 "Esta questão mudou desde que você abriu a página (outra aba?): leia-a de novo e responda.",
@@ -429,6 +467,7 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
             attempt=attempt,
             credit=state.next_credit,
             variant=state.variant,
+            days_late=state.deadline.days_late(),
         )
 
 
@@ -449,7 +488,7 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
         for row in Submission.objects.filter(course=course, student=user, exercise__in=exercises)
         .values("exercise_id")
         .annotate(
-            best=Max("score", filter=Q(late=False)),
+            best=Max(F("score") * F("credit"), filter=Q(late=False)),
             used=Count("id", filter=USES_AN_ATTEMPT),
         )
     }

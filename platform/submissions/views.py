@@ -40,6 +40,11 @@ def _lang() -> str:
 def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
     enrollment = get_enrollment(request, course_slug)
     exercise = get_exercise_in_course(enrollment.course, exercise_slug)
+    deadline = services.late_policy_for(enrollment.course, exercise, request.user)
+    if not enrollment.is_staff_role and not deadline.is_open():
+        # Before its open date a lesson is the staff's: students learn when it opens, nothing more.
+        context = {"course": enrollment.course, "lesson": exercise.lesson, "deadline": deadline}
+        return render(request, "courses/not_open.html", context, status=403)
     if exercise.kind == Exercise.QUIZ:
         return _quiz_page(request, enrollment, exercise)
     return _code_page(request, enrollment, exercise)
@@ -181,8 +186,10 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
     limit = services.attempt_limit(exercise)
     used = services.attempts_used(enrollment, exercise)
-    due = services.due_at(enrollment.course, exercise)
-    late = services.is_past(due)
+    deadline = services.late_policy_for(enrollment.course, exercise, request.user)
+    due = deadline.due
+    late = deadline.practice()  # past the due date and nothing more counts
+    closed = deadline.closed() and not enrollment.is_staff_role
     hints = services.hints_of(exercise)
     opened = services.hints_opened(enrollment, exercise)
     show_solution = services.solution_visible(enrollment, late) and bool(version.solution)
@@ -200,9 +207,11 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             "max_code_bytes": MAX_SOURCE_BYTES,
             "attempt_limit": limit,
             "attempts_used": used,
-            "can_submit": late or not limit or used < limit,
+            "can_submit": not closed and (late or not limit or used < limit),
+            "closed": closed,
             "due_at": due,
             "late": late,
+            "deadline": deadline,
             "hints_open": [render_author_markdown(pick_language(hint)).html for hint in hints[:opened]],
             "hints_total": len(hints),
             "next_hint": opened + 1 if opened < len(hints) else None,
