@@ -20,7 +20,11 @@ CSV = (
 
 def _check(page, name: str, found: dict) -> None:
     screenshot(page, name)
-    assert no_sideways_scroll(page) <= 0, f"{name} scrolls sideways"
+    wider = page.evaluate(
+        """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+           .slice(-5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + e.getBoundingClientRect().right)"""
+    )
+    assert no_sideways_scroll(page) <= 0, f"{name} scrolls sideways: {wider}"
     violations = audit(page)
     if violations:
         found[name] = violations
@@ -56,6 +60,7 @@ def test_an_instructor_sets_dates_and_the_penalty_and_enrols_a_csv(
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#chatgpt-opens_at-error").is_visible()
+    assert page.locator("#lesson-chatgpt .notice").count() == 0  # no stale "Saved."
     assert page.locator("#lesson-chatgpt input[name=opens_at]").input_value() == "2030-03-11T08:00"
     _check(page, "course-admin-settings-error-1280", found)
 
