@@ -24,8 +24,12 @@ def closed_broker(monkeypatch):
     from config.celery import app
 
     url = f"redis://127.0.0.1:{test_services.free_port()}/0"
+    # Publishing goes through the app's cached connection pools: drop them on the way in and
+    # out, so this test publishes to the closed port and later ones to their own broker.
+    app._after_fork()
     monkeypatch.setattr(app.conf, "broker_url", url)
-    return url
+    yield url
+    app._after_fork()
 
 
 def _submission(course, student, status="queued", age=0, ran=None, **fields):
@@ -241,7 +245,7 @@ def test_durations_read_short(settings):
 
     assert seconds(None) == "—"
     assert seconds(42) == "42 s" and seconds(125) == "2 min 5 s" and seconds(7380) == "2 h 3 min"
-    assert seconds(timedelta(seconds=90)) == "1 min 30 s"
+    assert seconds(timedelta(seconds=90)) == "1 min 30 s" and seconds(120) == "2 min"
     with translation.override("pt-br"):
         assert seconds(4.25) == "4,2 s"
     with translation.override("en"):
