@@ -497,10 +497,12 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
     if overrides:
         best: dict[int, float] = {}
         on_time = Submission.objects.filter(course=course, student=user, exercise__in=exercises, late=False)
-        for pk, exercise_id, score in on_time.values_list("pk", "exercise_id", "score"):
+        for pk, exercise_id, score, credit in on_time.values_list("pk", "exercise_id", "score", "credit"):
+            # An override is the score before the attempt's late-penalty share, as for a question.
             score = overrides.get(pk, score)
-            if score is not None and (exercise_id not in best or score > best[exercise_id]):
-                best[exercise_id] = score
+            counted = None if score is None else round(score * credit, 4)
+            if counted is not None and (exercise_id not in best or counted > best[exercise_id]):
+                best[exercise_id] = counted
         for exercise_id, row in code.items():
             row["best"] = best.get(exercise_id)
     quizzes = quiz_scores(course, user, exercises)

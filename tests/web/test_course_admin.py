@@ -414,3 +414,14 @@ def test_anyone_creates_courses_when_the_setting_says_so(client, alice, settings
 def test_anonymous_visitors_are_sent_to_log_in_to_create_a_course(client, catalog):
     response = client.get(reverse("new_course"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_override_of_a_penalised_late_submission_keeps_the_late_share(course, alice, carla):
+    """An override says what the attempt is worth; the lesson's late penalty still takes its share."""
+    from review import services as review
+
+    _set(course, CODE, due_at=timezone.now() - timedelta(hours=20), late_policy="penalty", penalty_percent=10)
+    submission = _graded(services.submit_code(enrollment_of(alice, course), exercise(CODE), SOLUTION), score=4.0)
+    assert services.lesson_rows(course, alice, [exercise(CODE)])[0].score == pytest.approx(3.6)
+    review.override(submission, carla, 8.0, "the grader missed a right answer")
+    assert services.lesson_rows(course, alice, [exercise(CODE)])[0].score == pytest.approx(7.2)
