@@ -73,6 +73,9 @@ def test_a_good_file_with_a_bom_creates_and_enrols_and_mails_a_password_link(cli
     link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line).strip()
     assert client.get(link.split("testserver", 1)[1], follow=True).status_code == 200
     assert "Class" in mail.outbox[0].subject or "Turma" in mail.outbox[0].subject
+    # The mail names the account it opens (the username was once lost in the template).
+    ana_mail = next(m for m in mail.outbox if m.to[0] == "ana@example.com")
+    assert "ana." in ana_mail.body and "usuário ." not in ana_mail.body and "username ." not in ana_mail.body
 
 
 @pytest.mark.parametrize(
