@@ -63,3 +63,16 @@ def screenshot(page, name: str) -> Path:
 def no_sideways_scroll(page) -> int:
     """How far the page is wider than the viewport (0 when nothing scrolls sideways)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def sticking_out(page) -> list[str]:
+    """The innermost elements whose right edge passes the viewport's (what makes a page scroll sideways)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5
+                      && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+            .slice(0, 8)
+            .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                       + (typeof el.className === 'string' && el.className ? '.' + el.className.replace(/ /g, '.') : '')
+                       + ' right=' + Math.round(el.getBoundingClientRect().right))"""
+    )

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.axe import audit, describe
-from tests.browser.conftest import log_in, new_page, no_sideways_scroll, screenshot
+from tests.browser.conftest import log_in, new_page, no_sideways_scroll, screenshot, sticking_out
 from tests.conftest import NAIVE_SOFTMAX, SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,7 +89,7 @@ def test_axe_finds_nothing_serious_on_the_main_pages(live_server, chromium, alic
             found[name] = violations
         overflow = no_sideways_scroll(page)
         if overflow > 0:
-            wide[name] = overflow
+            wide[name] = (overflow, sticking_out(page))
         screenshot(page, f"{name}-{width}")
 
     page = new_page(chromium, width=width, height=900 if width > 400 else 800)
