@@ -37,6 +37,17 @@ def chromium(settings, monkeypatch):
             browser.close()
 
 
+@pytest.fixture
+def browser_page(chromium, tmp_path):
+    """A page in pt-BR at the default size; its last state is kept as tmp_path/last.png."""
+    page = chromium.new_page(locale="pt-BR")
+    page.set_default_timeout(20_000)
+    try:
+        yield page
+    finally:
+        page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
+
+
 def new_page(browser, width=1280, height=900, locale="pt-BR"):
     context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()

@@ -1,6 +1,5 @@
 """The coding page's editor in headless Chromium: CodeMirror over the textarea, drafts, limits, errors."""
 
-import os
 import re
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from tests.conftest import SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "var" / "screens"
 SLUG = "softmax-temperature"
@@ -26,43 +24,21 @@ TRACEBACK = (
 
 
 @pytest.fixture
-def browser(settings, monkeypatch, redis_server):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
+def browser(chromium, settings, redis_server):
+    """The shared Chromium, with draft saves counted in a real Redis whose earlier counts are forgotten."""
     from grader import progress
 
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # database calls are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # The live server speaks plain HTTP.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    # Draft saves are counted in a real Redis; user ids repeat across tests, so forget earlier counts.
     settings.REDIS_URL = redis_server.url
     redis = progress.client(redis_server.url)
     for key in redis.scan_iter("ratelimit:draft:*"):
-        redis.delete(key)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+        redis.delete(key)  # user ids repeat across tests
+    return chromium
 
 
 @pytest.fixture
-def browser_page(browser, tmp_path):
-    page = browser.new_page(locale="pt-BR")
-    page.set_default_timeout(20_000)
-    try:
-        yield page
-    finally:
-        page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
+def browser_page(browser, browser_page):
+    """The shared page, once the draft counts are reset."""
+    return browser_page
 
 
 def log_in(page, base_url, username="alice"):

@@ -1,43 +1,11 @@
 """A student's whole visit, in headless Chromium, against the live site and real workers."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.browser.editor import set_code
 from tests.conftest import GRADING_QUEUES, SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def browser_page(settings, tmp_path, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # database calls are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # The live server speaks plain HTTP.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.STATUS_POLL_MS = 200
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(locale="pt-BR")
-        page.set_default_timeout(20_000)
-        try:
-            yield page
-        finally:
-            page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
-            browser.close()
 
 
 def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, live_server, browser_page, alice, course):

@@ -1,8 +1,6 @@
 """The training chart on the submission page: drawn live as a real worker grades, kept after grading."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +10,6 @@ from tests.conftest import ROOT, SOLUTION, enrollment_of, exercise, wait_until_f
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENS = ROOT / "var" / "screens"
 
 # Trains (pretends to) for about four seconds while the module loads: the probe lets five events a second out.
@@ -27,30 +24,6 @@ for step in range(0, 301, 10):
     time.sleep(0.13)
 """
 )
-
-
-@pytest.fixture
-def browser_page(settings, tmp_path, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"browser tests need Chromium at {CHROMIUM} (Debian package 'chromium')", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.STATUS_POLL_MS = 200
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        page = browser.new_page(locale="pt-BR")
-        page.set_default_timeout(20_000)
-        try:
-            yield page
-        finally:
-            page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
-            browser.close()
 
 
 def _log_in(page, base):
