@@ -77,13 +77,32 @@ def no_sideways_scroll(page) -> int:
 
 
 def sticking_out(page) -> list[str]:
-    """The innermost elements whose right edge passes the viewport's (what makes a page scroll sideways)."""
+    """What makes the page scroll sideways: the chain of elements whose hiding alone removes the overflow.
+
+    Each element is hidden in turn (children of a culprit are searched too); geometry alone misleads,
+    since what sticks out of a scroll box is clipped, while an absolutely positioned child of one may not be.
+    """
     return page.evaluate(
-        """() => [...document.querySelectorAll('body *')]
-            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5
-                      && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
-            .slice(0, 8)
-            .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-                       + (typeof el.className === 'string' && el.className ? '.' + el.className.replace(/ /g, '.') : '')
-                       + ' right=' + Math.round(el.getBoundingClientRect().right))"""
+        """() => {
+            const width = () => document.documentElement.scrollWidth;
+            const base = width(), found = [];
+            const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                + (typeof el.className === 'string' && el.className
+                   ? '.' + el.className.trim().replace(/ +/g, '.') : '');
+            const walk = (el, path) => {
+                for (const child of el.children) {
+                    const old = child.style.display;
+                    child.style.display = 'none';
+                    const narrower = width() < base;
+                    child.style.display = old;
+                    if (!narrower) continue;
+                    const here = path.concat(name(child)).join(' > ');
+                    if (found.length < 8) walk(child, path.concat(name(child)));
+                    // The deepest culprit only: a parent is listed when none of its children is.
+                    if (!found.some(f => f.startsWith(here + ' > '))) found.push(here);
+                }
+            };
+            walk(document.body, []);
+            return found.slice(0, 8);
+        }"""
     )
