@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("similarity.urls")),
+    path("", include("gradebook.urls")),
     path("admin/", admin.site.urls),
 ]
