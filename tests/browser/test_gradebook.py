@@ -52,7 +52,7 @@ def test_carla_sorts_filters_opens_a_cell_and_downloads_the_csv(
     page.click("#gradebook-filters button[type=submit]")
     page.wait_for_url("**show=late**")
     assert students() == ["bob"]
-    assert "⏱" in page.text_content('tr[data-student="bob"]')
+    assert "◷" in page.text_content('tr[data-student="bob"]')
     check("gradebook-filtered")
     # The CSV of what is shown.
     with page.expect_download() as info:
