@@ -17,6 +17,7 @@ from courses.access import get_enrollment, get_exercise_in_course, is_staff_of
 from courses.models import Enrollment
 from grader import progress, quiz
 from grader.content import MAX_SOURCE_BYTES
+from review import scores as review_scores
 from submissions import charts, ratelimit, services
 from submissions.models import Draft, HintReveal, Submission
 from submissions.tracebacks import student_error_line
@@ -260,12 +261,22 @@ def status_payload(submission: Submission, lang: str, since: int = 0, epoch: int
         }
         for check in report.get("checks", [])
     ]
+    # A staff score in force is the score; the line says so and keeps the grader's beside it.
+    score, score_note = submission.score, ""
+    if submission.is_final:
+        counted = review_scores.effective_score(submission)
+        if counted != submission.score:
+            score = counted
+            score_note = _("set by the course staff; the grader gave %(score)s") % {
+                "score": charts.number(submission.score)
+            }
     return {
         "id": submission.pk,
         "status": submission.status,
         "status_label": str(submission.get_status_display()),
         "final": submission.is_final,
-        "score": submission.score,
+        "score": score,
+        "score_note": score_note,
         "max_score": submission.max_score,
         "charged": submission.charged,
         "message": pick_language(report.get("message") or {}),

@@ -189,6 +189,10 @@ def test_an_override_counts_for_the_student_and_is_audited(client, alice, carla,
     client.force_login(alice)
     page = client.get(reverse("submission", args=[submission.pk])).content.decode()
     assert "The check was too strict" in page and "Well argued." in page and "9,5" in page
+    # The status line itself shows the score that counts, and the grader's beside it (page and poller).
+    assert '<span id="score" class="score">9,50 / 10</span>' in page
+    status = client.get(reverse("submission_status", args=[submission.pk])).json()
+    assert status["score"] == 9.5 and "7" in status["score_note"]
     lesson = client.get(reverse("lesson", args=[course.slug, "chatgpt"])).content.decode()
     assert "The check was too strict" in lesson
 

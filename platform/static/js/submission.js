@@ -24,6 +24,7 @@
     status.className = "badge " + data.status;
     text(status, data.status_label);
     text(document.getElementById("score"), data.score == null ? "" : fmt(data.score) + " / " + fmt(data.max_score));
+    text(document.getElementById("score-note"), data.score_note ? "(" + data.score_note + ")" : "");
     text(document.getElementById("message"), data.message || "");
     // A failure on our side: the page says why the attempt does not count, and what to do.
     document.getElementById("not-charged").hidden = !(data.final && data.charged === false);
