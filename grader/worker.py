@@ -4,7 +4,7 @@ A grading worker needs only the broker and the exercise content. It has no
 database settings and no SECRET_KEY: the task payload is self-contained, and
 the report goes back as a message that the site's results consumer records.
 
-    celery -A grader.worker worker -Q cpu --concurrency 1
+    celery -A grader.worker worker -Q cpu,cpu-low,cpu-regrade --concurrency 1
 
 Settings come from the environment: REDIS_URL (or CELERY_BROKER_URL),
 GRADER_EXERCISES_DIR, GRADER_WARM_START (default on: fork each sandbox from a
@@ -176,3 +176,34 @@ def grade_submission(self, payload: dict) -> None:
         # Our failure, not the student's: try again later (perhaps on another worker), never charge.
         raise self.retry(countdown=retry_delay(self.request.retries))
     report_result(submission_id, report)
+
+
+def report_regrade(item_id: int, report: dict) -> None:
+    app.send_task("regrade.record_item", args=[item_id, report], queue="results")
+
+
+@app.task(name="grader.regrade_submission", bind=True, acks_late=True, max_retries=3)
+def regrade_submission(self, payload: dict) -> None:
+    """Grade a submission again for a staff regrade: {item_id, exercise_id, content_hash, source}.
+
+    Published on `cpu-regrade` or `gpu-regrade`, which workers list after their other queues.
+    No "running" notice and no live progress: the student's attempt is not being graded, the
+    staff's preview is. The report goes to the results consumer as `regrade.record_item`.
+    """
+    item_id = payload["item_id"]
+    try:
+        report = grade_payload(payload)
+    except Exception as exc:  # noqa: BLE001 - the preview must still hear of it
+        log.exception("regrading item %s failed", item_id)
+        report = engine.empty_report(
+            str(payload.get("exercise_id")),
+            str(payload.get("content_hash")),
+            0.0,
+            "sandbox_error",
+            {"pt": "Falha interna do corretor.", "en": "Internal grader failure."},
+        )
+        report["internal_error"] = repr(exc)[:1000]
+    report["attempts"] = self.request.retries + 1
+    if report["status"] == "sandbox_error" and self.request.retries < self.max_retries:
+        raise self.retry(countdown=retry_delay(self.request.retries))
+    report_regrade(item_id, report)

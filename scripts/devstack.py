@@ -169,7 +169,7 @@ def main() -> int:
                 "grader.worker",
                 "worker",
                 "-Q",
-                "cpu,gpu,cpu-low,gpu-low",  # in priority order: practice waits for on-time work
+                "cpu,gpu,cpu-low,gpu-low,cpu-regrade,gpu-regrade",  # in priority order: practice, then regrades wait
                 "-c",
                 "1",
                 "-n",
@@ -186,10 +186,11 @@ def main() -> int:
             env,
             children,
         )
-        # Bulk work on its own queue and process, so it never delays recording grades.
+        # Bulk work (similarity, regrading questions) on its own process, so it never delays recording grades.
         start(
             "similarity worker",
-            [*celery, "-A", "config", "worker", "-Q", "similarity", "-c", "1", "-n", "similarity@%h", "-l", "INFO"],
+            [*celery, "-A", "config", "worker", "-Q", "similarity,bulk", "-c", "1", "-n", "similarity@%h"]
+            + ["-l", "INFO"],
             env,
             children,
         )

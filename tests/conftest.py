@@ -129,8 +129,8 @@ def choice_value(user, course, slug: str, option: str) -> str:
 # --- real services ------------------------------------------------------------------
 
 
-# As production lists them: on-time work first, practice (`-low`) after.
-GRADING_QUEUES = "cpu,gpu,cpu-low,gpu-low"
+# As production lists them: on-time work first, practice (`-low`) after, staff regrades last.
+GRADING_QUEUES = "cpu,gpu,cpu-low,gpu-low,cpu-regrade,gpu-regrade"
 
 
 @pytest.fixture(scope="session")

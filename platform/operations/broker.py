@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Seconds the page waits for workers to answer; the page says so when none did.
 INSPECT_TIMEOUT = 1.0
-QUEUES = ("cpu", "gpu", "cpu-low", "gpu-low", "results")
+QUEUES = ("cpu", "gpu", "cpu-low", "gpu-low", "cpu-regrade", "gpu-regrade", "bulk", "results")
 
 
 def redis_keys(queue: str) -> list[str]:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegradeConfig(AppConfig):
+    name = "regrade"
+    verbose_name = "Regrade"
