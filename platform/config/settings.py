@@ -117,6 +117,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Password-reset mail: printed on the console (make run's output) unless a real backend is set.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where the file-based backend (django.core.mail.backends.filebased.EmailBackend) writes each mail.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Redes Neurais & GPT <no-reply@localhost>")
 
 # pt-BR first, English beside it.

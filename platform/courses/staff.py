@@ -12,22 +12,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Lesson
-from courses import roster
+from courses import mail, roster
 from courses.access import get_lesson_in_course, get_staff_enrollment
 from courses.deadlines import DUE_YEARS, parse_local_datetime
 from courses.models import Course, CourseLesson, Enrollment, Extension, new_join_code
@@ -350,40 +345,13 @@ def _int_or_none(raw: str) -> int | None:
 # --- enrolment by CSV -------------------------------------------------------------------------
 
 
-def send_welcome_mail(request: HttpRequest, course: Course, users: list) -> int:
-    """A password-reset link for each new account, with the course's name; one connection for all."""
-    messages = []
-    for user in users:
-        path = reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
-        context = {
-            "user": user,
-            "course": course,
-            "link": request.build_absolute_uri(path),
-            "site_name": settings.SITE_NAME,
-        }
-        subject = _("Your account on %(site)s for %(course)s") % {
-            "site": settings.SITE_NAME,
-            "course": course.display_title,
-        }
-        body = render_to_string("courses/welcome_email.txt", context)
-        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    if messages:
-        get_connection().send_messages(messages)
-    return len(messages)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol_csv(request: HttpRequest, course_slug: str) -> HttpResponse:
     enrollment = get_staff_enrollment(request, course_slug, instructor_only=True)
     course = enrollment.course
     result = None
+    mail_state = ""
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -400,11 +368,20 @@ def enrol_csv(request: HttpRequest, course_slug: str) -> HttpResponse:
         else:
             result = roster.import_roster(course, upload.read())
             if result.ok:
-                send_welcome_mail(request, course, result.created)
+                # The roster is committed; the mails go out from the background worker.
+                mail_state = mail.queue_welcome_mail(
+                    course, result.created, request.build_absolute_uri("/"), translation.get_language() or "pt-br"
+                )
         status = 200 if result.ok else 400
     return render(
         request,
         "courses/enrol_csv.html",
-        {"course": course, "result": result, "max_rows": roster.MAX_ROWS, "columns": roster.COLUMNS},
+        {
+            "course": course,
+            "result": result,
+            "mail_state": mail_state,
+            "max_rows": roster.MAX_ROWS,
+            "columns": roster.COLUMNS,
+        },
         status=status,
     )

@@ -2,6 +2,8 @@
 mailed a link to choose a password, a huge file refused by its row count before anything else."""
 
 import time
+from smtplib import SMTPException
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from courses import mail as welcome
 from courses import roster
 from courses.models import Course, Enrollment
 
@@ -57,8 +60,20 @@ GOOD = (
 def test_a_good_file_with_a_bom_creates_and_enrols_and_mails_a_password_link(client, small_course, teacher):
     existing = User.objects.create_user("beto", email="BETO@example.com", password="x-pass-123")
     client.force_login(teacher)
-    response = _upload(client, small_course, b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    with mock.patch("config.celery.app.send_task", autospec=True) as send:
+        response = _upload(client, small_course, b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
     page = response.content.decode()
+    # The request only publishes one task for the background worker (queue `bulk`), with ids, not mails.
+    assert send.call_count == 1 and not mail.outbox
+    (task,), kwargs = send.call_args
+    assert task == "courses.send_welcome_mail" and kwargs["queue"] == "bulk"
+    course_id, user_ids, base_url, language = kwargs["args"]
+    new = User.objects.filter(username__in=["ana", "caio"])
+    assert course_id == small_course.pk and sorted(user_ids) == sorted(u.pk for u in new)
+    assert base_url == "http://testserver/" and language == "en"
+    assert 'data-state="queued"' in page and "on their way to the 2 new accounts" in page
+    # What the worker then runs.
+    assert welcome.send_now(*kwargs["args"]) == 2
     assert response.status_code == 200 and 'id="csv-ok"' in page
     assert "2 new accounts created" in page and "1 existing accounts enrolled" in page and "1 already" in page
     # Names render as text, never as markup.
@@ -168,3 +183,27 @@ def test_students_teaching_assistants_and_outsiders_get_404(client, small_course
     client.force_login(User.objects.create_user("outsider"))
     assert _upload(client, small_course, GOOD.encode()).status_code == 404
     assert not User.objects.filter(username="ana").exists()
+
+
+def test_with_the_broker_down_the_request_sends_the_mails_itself(client, small_course, teacher):
+    from kombu.exceptions import OperationalError
+
+    client.force_login(teacher)
+    with mock.patch("config.celery.app.send_task", side_effect=OperationalError("down")):
+        page = _upload(client, small_course, GOOD.encode("utf-8")).content.decode()
+    assert 'data-state="sent"' in page and "Each of the 3 new accounts was sent an e-mail" in page
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.com", "beto@example.com", "caio@example.com"]
+
+
+def test_with_broker_and_mail_server_down_the_roster_stays_and_the_page_says_what_to_do(client, small_course, teacher):
+    from kombu.exceptions import OperationalError
+
+    client.force_login(teacher)
+    with (
+        mock.patch("config.celery.app.send_task", side_effect=OperationalError("down")),
+        mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=SMTPException("no")),
+    ):
+        response = _upload(client, small_course, GOOD.encode("utf-8"))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-state="failed"' in page and "Forgot your password?" in page
+    assert Enrollment.objects.filter(course=small_course).count() == 4  # nothing lost
