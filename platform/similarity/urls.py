@@ -9,5 +9,6 @@ urlpatterns = [
         views.similarity_recompute,
         name="similarity_recompute",
     ),
+    path("c/<slug:course_slug>/staff/similarity/status.json", views.similarity_status, name="similarity_status"),
     path("c/<slug:course_slug>/staff/similarity/pairs/<int:pair_id>/", views.similarity_pair, name="similarity_pair"),
 ]

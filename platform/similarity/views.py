@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -51,6 +51,20 @@ def similarity_index(request: HttpRequest, course_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def similarity_status(request: HttpRequest, course_slug: str) -> JsonResponse:
+    """The status of each coding exercise's latest run: the index page polls it while one computes."""
+    enrollment = get_staff_enrollment(request, course_slug)
+    exercises = {e.pk: e.slug for e in _coding_exercises(enrollment.course)}
+    latest: dict[str, str] = {}
+    rows = Run.objects.filter(course=enrollment.course, exercise_id__in=exercises).values_list("exercise_id", "status")
+    for exercise_id, status in rows:  # newest first (Run's ordering)
+        latest.setdefault(exercises[exercise_id], status)
+    active = set(Run.ACTIVE)
+    return JsonResponse({"runs": latest, "active": sorted(slug for slug, status in latest.items() if status in active)})
+
+
+@login_required
 @require_POST
 def similarity_recompute(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
     enrollment = get_staff_enrollment(request, course_slug)
@@ -61,7 +75,7 @@ def similarity_recompute(request: HttpRequest, course_slug: str, exercise_slug: 
     if services.request_run(course, exercise, request.user) is None:
         messages.warning(request, _("A computation for this exercise is already waiting or running."))
     else:
-        messages.success(request, _("Computing in the background; reload this page in a moment."))
+        messages.success(request, _("Computing in the background; this page shows the pairs when it is done."))
     return HttpResponseRedirect(reverse("similarity", args=[course.slug]) + f"#ex-{exercise.slug}")
 
 

@@ -74,3 +74,19 @@ def test_carla_opens_the_ranked_pair_and_sees_the_matching_lines(live_server, ch
             assert second["y"] >= first["y"] + first["height"]
         screenshot(page, f"similarity-pair-{tag}")
         page.context.close()
+
+
+def test_the_page_shows_the_pairs_by_itself_when_the_computation_ends(live_server, chromium, carla, alice, bob, course):
+    pair = make_pair(course, alice, bob)
+    Run.objects.filter(pk=pair.run_id).update(status=Run.Status.RUNNING)  # the worker is still at it
+    page = new_page(chromium)
+    log_in(page, live_server.url, "carla")
+    page.goto(f"{live_server.url}/c/{course.slug}/staff/similarity/")
+    section = page.locator(f"#ex-{SLUG}")
+    assert section.locator("button[disabled]").count() == 1
+    assert section.locator("table.sim-pairs").count() == 0
+    # What the worker writes when it finishes; the page polls, then shows the pairs, no reload by hand.
+    Run.objects.filter(pk=pair.run_id).update(status=Run.Status.DONE)
+    section.locator("table.sim-pairs").wait_for(timeout=15_000)
+    assert "alice" in section.locator("table.sim-pairs").inner_text()
+    assert section.locator("button[disabled]").count() == 0

@@ -42,6 +42,7 @@ def urls(course, pair):
         ("get", reverse("similarity", args=[course.slug])),
         ("post", reverse("similarity_recompute", args=[course.slug, SLUG])),
         ("get", reverse("similarity_pair", args=[course.slug, pair.pk])),
+        ("get", reverse("similarity_status", args=[course.slug])),
     ]
 
 
@@ -190,3 +191,15 @@ def test_the_pair_page_escapes_code_and_lists_the_matching_lines(client, carla, 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     assert page.count('class="match"') == 3  # lines 2-3 of one, line 1 of the other
     assert "2–3" in page
+
+
+def test_the_status_json_names_the_exercises_still_computing(client, carla, pair, course):
+    client.force_login(carla)
+    url = reverse("similarity_status", args=[course.slug])
+    assert client.get(url).json() == {"runs": {SLUG: "done"}, "active": []}
+    waiting = Run.objects.create(course=course, exercise=exercise(SLUG), status=Run.Status.QUEUED, requested_by=carla)
+    assert client.get(url).json() == {"runs": {SLUG: "queued"}, "active": [SLUG]}
+    page = client.get(reverse("similarity", args=[course.slug])).content.decode()
+    assert f'data-active="{SLUG}"' in page and "similarity.js" in page
+    Run.objects.filter(pk=waiting.pk).update(status=Run.Status.DONE)
+    assert client.get(url).json()["active"] == []
