@@ -139,7 +139,8 @@ def enqueue(regrade_id: int) -> bool:
         log.exception("could not publish regrade %s", regrade_id)
         with transaction.atomic():
             Regrade.objects.select_for_update().filter(pk=regrade_id).first()
-            # Published items may still come back; only those left waiting are given up.
+            # Every item still waiting is given up, those published before the failure too (their
+            # results are then ignored): the preview says so, and the instructor starts again.
             pending.update(
                 state=RegradeItem.State.ERROR, error="the task queue is unreachable", finished_at=timezone.now()
             )
