@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "operations",
     "review",
     "similarity",
+    "coursestats",
     "regrade",
     "gradebook",
     "axes",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("similarity.urls")),
+    path("", include("coursestats.urls")),
     path("", include("regrade.urls")),
     path("", include("gradebook.urls")),
     path("admin/", admin.site.urls),
