@@ -17,7 +17,9 @@ the site's side of the trust boundary and linear in the size of the input.
    the same template is not similarity. The reference solution is not removed, since
    correct solutions legitimately converge.
 4. The score of a pair is the Jaccard index of their fingerprint sets; the matched regions
-   are the line ranges covered by shared k-grams in each submission.
+   are the runs of tokens covered by shared k-grams in each submission, each as
+   `(first line, first column, last line, end column)` (lines from 1, columns from 0, the
+   end column past the last character), so a page can mark the shared code itself.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class Token:
     text: str
     first_line: int
     last_line: int
+    first_col: int = 0
+    end_col: int = 0  # past the token's last character, on last_line
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,8 @@ class Pair:
     a: str
     b: str
     score: float
-    regions_a: list[tuple[int, int]]
-    regions_b: list[tuple[int, int]]
+    regions_a: list[tuple[int, int, int, int]]
+    regions_b: list[tuple[int, int, int, int]]
 
     def as_dict(self) -> dict:
         return {
@@ -137,7 +141,7 @@ def normalize(source: str) -> list[Token]:
             # statements' halves that happen to line up; consecutive ends count once, and none
             # follows a block's `:` (`if x: y` on one line is the same code as on two).
             if out and out[-1].text not in (";", ":"):
-                out.append(Token(";", tok.start[0], tok.start[0]))
+                out.append(Token(";", tok.start[0], tok.start[0], tok.start[1], tok.start[1]))
             continue
         if kind in _DROPPED:
             continue
@@ -166,7 +170,7 @@ def normalize(source: str) -> list[Token]:
                 depth = max(0, depth - 1)
         else:  # ERRORTOKEN and the like: kept, so broken code still compares with itself
             normalized = text.strip() or "?"
-        out.append(Token(normalized, tok.start[0], tok.end[0]))
+        out.append(Token(normalized, tok.start[0], tok.end[0], tok.start[1], tok.end[1]))
     if not out:
         raise SkipSubmission("only comments")
     return out
@@ -177,12 +181,9 @@ def _hash(texts: Iterable[str]) -> int:
     return int.from_bytes(hashlib.blake2b("\x1f".join(texts).encode(), digest_size=8).digest(), "big")
 
 
-def kgrams(tokens: Sequence[Token], k: int = K) -> list[tuple[int, int, int]]:
-    """(hash, first line, last line) of every run of k tokens."""
-    return [
-        (_hash(t.text for t in tokens[i : i + k]), tokens[i].first_line, tokens[i + k - 1].last_line)
-        for i in range(len(tokens) - k + 1)
-    ]
+def kgrams(tokens: Sequence[Token], k: int = K) -> list[tuple[int, int]]:
+    """(hash, index of the first token) of every run of k tokens."""
+    return [(_hash(t.text for t in tokens[i : i + k]), i) for i in range(len(tokens) - k + 1)]
 
 
 def winnow(hashes: Sequence[int], window: int = WINDOW) -> set[int]:
@@ -195,25 +196,36 @@ def winnow(hashes: Sequence[int], window: int = WINDOW) -> set[int]:
 @dataclass
 class _Doc:
     entry: Entry
-    grams: list[tuple[int, int, int]]
+    tokens: list[Token]
+    grams: list[tuple[int, int]]
     all_hashes: set[int]
     fingerprints: set[int]
 
 
-def _regions(grams: Sequence[tuple[int, int, int]], shared: set[int]) -> list[tuple[int, int]]:
-    spans = sorted((first, last) for h, first, last in grams if h in shared)
-    merged: list[tuple[int, int]] = []
-    for first, last in spans:
-        if merged and first <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+def _regions(
+    tokens: Sequence[Token], grams: Sequence[tuple[int, int]], shared: set[int], k: int
+) -> list[tuple[int, int, int, int]]:
+    """The tokens that shared k-grams cover, as (first line, first column, last line, end column),
+    one span per line (a token over several lines, as a long string, is one span): the comments,
+    blank lines and indentation between them are not part of what was shared."""
+    covered = sorted({i for h, start in grams if h in shared for i in range(start, start + k)})
+    spans: list[list[int]] = []
+    previous = -2
+    for i in covered:
+        t = tokens[i]
+        end = max(t.end_col, t.first_col)
+        last = spans[-1] if spans else None
+        if last is not None and i == previous + 1 and t.first_line == last[2] == t.last_line:
+            last[3] = max(last[3], end)
         else:
-            merged.append((first, last))
-    return merged
+            spans.append([t.first_line, t.first_col, t.last_line, end])
+        previous = i
+    return [tuple(span) for span in spans]
 
 
 def starter_hashes(starter: str, k: int = K) -> set[int]:
     try:
-        return {h for h, _, _ in kgrams(normalize(starter), k)}
+        return {h for h, _ in kgrams(normalize(starter), k)}
     except SkipSubmission:
         return set()
 
@@ -234,7 +246,7 @@ def compare(entries: Sequence[Entry], starter: str = "", top: int = TOP, k: int 
             result.skipped[entry.key] = "nothing beyond the starter code"
             continue
         fingerprints = winnow([g[0] for g in grams], window)
-        docs.append(_Doc(entry, grams, {g[0] for g in grams}, fingerprints))
+        docs.append(_Doc(entry, tokens, grams, {g[0] for g in grams}, fingerprints))
     result.compared = len(docs)
 
     scored: list[tuple[float, int, int]] = []
@@ -250,6 +262,12 @@ def compare(entries: Sequence[Entry], starter: str = "", top: int = TOP, k: int 
         a, b = docs[i], docs[j]
         shared = a.all_hashes & b.all_hashes
         result.pairs.append(
-            Pair(a.entry.key, b.entry.key, round(score, 4), _regions(a.grams, shared), _regions(b.grams, shared))
+            Pair(
+                a.entry.key,
+                b.entry.key,
+                round(score, 4),
+                _regions(a.tokens, a.grams, shared, k),
+                _regions(b.tokens, b.grams, shared, k),
+            )
         )
     return result

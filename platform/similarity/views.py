@@ -80,20 +80,68 @@ def similarity_recompute(request: HttpRequest, course_slug: str, exercise_slug: 
 
 
 @dataclass(frozen=True)
-class Line:
-    number: int
+class Segment:
     text: str
     match: bool
 
 
+@dataclass(frozen=True)
+class Line:
+    number: int
+    segments: list[Segment]
+
+    @property
+    def match(self) -> bool:
+        return any(segment.match for segment in self.segments)
+
+
+def _spans(regions: list[list[int]]) -> list[tuple[int, int, int, int]]:
+    """Regions as (first line, first column, last line, end column); a run stored before token
+    precision, [first line, last line], covers its whole lines."""
+    spans = []
+    for region in regions:
+        if len(region) == 4:
+            spans.append(tuple(region))
+        elif len(region) == 2:
+            spans.append((region[0], 0, region[1], 10**9))
+    return spans
+
+
 def code_lines(source: str, regions: list[list[int]]) -> list[Line]:
-    matched = {n for first, last in regions for n in range(first, last + 1)}
-    return [Line(n, text, n in matched) for n, text in enumerate(source.splitlines(), start=1)]
+    """Each line of the code cut into the stretches shared with the other submission and the rest."""
+    lines = source.splitlines()
+    marked: dict[int, list[tuple[int, int]]] = {}
+    for first, first_col, last, end_col in _spans(regions):
+        for n in range(max(1, first), min(last, len(lines)) + 1):
+            start = first_col if n == first else 0
+            end = end_col if n == last else len(lines[n - 1])
+            marked.setdefault(n, []).append((start, end))
+    out = []
+    for n, text in enumerate(lines, start=1):
+        segments, at = [], 0
+        for start, end in sorted(marked.get(n, [])):
+            start, end = max(start, at), min(end, len(text))
+            if end <= start:
+                continue
+            if start > at:
+                segments.append(Segment(text[at:start], False))
+            segments.append(Segment(text[start:end], True))
+            at = end
+        if at < len(text) or not segments:
+            segments.append(Segment(text[at:], False))
+        out.append(Line(n, segments))
+    return out
 
 
 def line_ranges(regions: list[list[int]]) -> list[str]:
-    """Regions as a reader says them: "4–9", "12"."""
-    return [f"{first}–{last}" if last > first else str(first) for first, last in regions]
+    """The lines regions cover, as a reader says them: "4–9", "12" (next lines join one range)."""
+    merged: list[list[int]] = []
+    for first, _first_col, last, _end_col in sorted(_spans(regions)):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    return [f"{first}–{last}" if last > first else str(first) for first, last in merged]
 
 
 @login_required

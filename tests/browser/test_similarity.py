@@ -65,8 +65,12 @@ def test_carla_opens_the_ranked_pair_and_sees_the_matching_lines(live_server, ch
         assert marked.first.is_visible()
         background = marked.first.locator("td").nth(1).evaluate("e => getComputedStyle(e).backgroundColor")
         assert background not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
-        first_region = pair.regions_a[0]
-        assert f"{first_region[0]}–{first_region[1]}" in page.locator("#side-1-regions").inner_text()
+        first_line, _col, last_line, _end = pair.regions_a[0]
+        said = f"{first_line}–{last_line}" if last_line > first_line else str(first_line)
+        assert said in page.locator("#side-1-regions").inner_text()
+        # The shared code itself is marked, to the token: the marks hold code, not whole empty rows.
+        assert page.locator("table.sim-code mark").count() > 0
+        assert all(m.strip() for m in page.locator("table.sim-code mark").all_inner_texts())
         assert axe.audit(page) == [], axe.describe({"pair": axe.audit(page)})
         assert no_sideways_scroll(page) <= 0
         if tag == "phone":  # stacked: the second submission is below the first

@@ -57,8 +57,9 @@ def test_the_matched_regions_cover_the_copied_body_but_not_the_starter_lines():
     (pair,) = result.pairs
     regions = dict(zip((pair.a, pair.b), (pair.regions_a, pair.regions_b), strict=True))
     # solution.py: lines 5-11 are the student's work; 1-4 are the starter's import and signature.
-    covered = {line for first, last in regions["original"] for line in range(first, last + 1)}
-    assert set(range(5, 12)) <= covered
+    covered = {line for first, _col, last, _end in regions["original"] for line in range(first, last + 1)}
+    code = {n for n in range(5, 12) if not SOLUTION.splitlines()[n - 1].strip().startswith("#")}
+    assert code <= covered and len(code) >= 6
     assert not covered & {1, 2, 3}
 
 
@@ -153,3 +154,32 @@ def test_at_most_top_pairs_are_kept_best_first():
     result = similarity.compare(entries(sources), STARTER, top=5)
     assert len(result.pairs) == 5
     assert [p.score for p in result.pairs] == sorted((p.score for p in result.pairs), reverse=True)
+
+
+def test_a_region_starts_and_ends_at_the_shared_tokens_not_at_the_line():
+    """Token precision: only the shared part of a line is a region, to the column."""
+    tail = "x.exp().sum(dim=-1, keepdim=True).clamp(min=1e-9).log().mean()"
+    a = f"def f(x):\n    a = [1, 2, 3]\n    total = helper(x) + {tail}\n    return total\n"
+    b = f"def g(z):\n    print('hi')\n    out = {tail.replace('x.', 'z.')}\n    return out\n"
+    (pair,) = similarity.compare(entries({"a": a, "b": b})).pairs
+    regions = dict(zip((pair.a, pair.b), (pair.regions_a, pair.regions_b), strict=True))
+    line_a = a.splitlines()[2]
+    on_line_3 = [r for r in regions["a"] if r[0] == 3]
+    assert on_line_3, regions
+    first_line, first_col, last_line, end_col = on_line_3[0]
+    # The region begins at the `x` of `x.exp()`, after the unshared `helper(x) + `.
+    assert first_col == line_a.index("x.exp") and line_a[first_col:].startswith("x.exp()")
+    assert (last_line, end_col) == (3, len(line_a))
+
+
+def test_regions_leave_out_the_comments_and_indentation_between_shared_lines():
+    a = "def f(x):\n    y = x.exp()\n    # a comment of my own\n    return y / y.sum(dim=-1, keepdim=True)\n"
+    b = "def g(z):\n    w = z.exp()\n    return w / w.sum(dim=-1, keepdim=True)\n"
+    (pair,) = similarity.compare(entries({"a": a, "b": b})).pairs
+    regions = dict(zip((pair.a, pair.b), (pair.regions_a, pair.regions_b), strict=True))["a"]
+    lines = {r[0] for r in regions}
+    assert 3 not in lines and {2, 4} <= lines  # the comment line is not shared
+    assert all(r[0] == r[2] for r in regions)  # one span per line
+    line_4 = a.splitlines()[3]
+    (span_4,) = [r for r in regions if r[0] == 4]
+    assert span_4[1] == line_4.index("return")  # from the first token, not the indentation

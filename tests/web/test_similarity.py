@@ -28,7 +28,13 @@ def submission(course, student, source=SOLUTION):
 def finished_run(course, a, b, score=0.873):
     run = Run.objects.create(course=course, exercise=exercise(SLUG), status=Run.Status.DONE, compared=2)
     return Pair.objects.create(
-        run=run, rank=1, submission_a=a, submission_b=b, score=score, regions_a=[[2, 3]], regions_b=[[1, 1]]
+        run=run,
+        rank=1,
+        submission_a=a,
+        submission_b=b,
+        score=score,
+        regions_a=[[2, 0, 3, 5]],
+        regions_b=[[1, 0, 1, 11]],
     )
 
 
@@ -203,3 +209,19 @@ def test_the_status_json_names_the_exercises_still_computing(client, carla, pair
     assert f'data-active="{SLUG}"' in page and "similarity.js" in page
     Run.objects.filter(pk=waiting.pk).update(status=Run.Status.DONE)
     assert client.get(url).json()["active"] == []
+
+
+def test_code_lines_cut_a_line_at_the_regions_columns_and_read_old_line_regions():
+    from similarity.views import code_lines, line_ranges
+
+    source = "def f(x):\n    y = helper(x) + x.exp()\n    return y\n"
+    lines = code_lines(source, [[2, 20, 3, 4]])
+    assert [(s.text, s.match) for s in lines[1].segments] == [("    y = helper(x) + ", False), ("x.exp()", True)]
+    assert [(s.text, s.match) for s in lines[2].segments] == [("    ", True), ("return y", False)]
+    assert not lines[0].match and lines[1].match
+    assert line_ranges([[2, 20, 3, 4], [3, 6, 3, 12]]) == ["2–3"]
+    assert line_ranges([[5, 4, 5, 9], [4, 0, 4, 3], [7, 0, 7, 2]]) == ["4–5", "7"]
+    # A run stored before token precision ([first line, last line]) marks its whole lines.
+    old = code_lines(source, [[1, 2]])
+    assert [s.match for s in old[0].segments] == [True] and old[1].segments[0].text == "    y = helper(x) + x.exp()"
+    assert not old[2].match
