@@ -47,7 +47,8 @@ test: $(VENV)/.dev-installed lint validate selftest
 # lint, the selftest, the sandbox and the hostile suites read no database and run once, in `test`.
 DB_TESTS := tests/web tests/browser tests/integration/test_celery_grading.py tests/integration/test_gpu.py \
 	tests/integration/test_operations_live.py tests/integration/test_review_race.py \
-	tests/integration/test_similarity_worker.py tests/integration/test_regrade_worker.py
+	tests/integration/test_similarity_worker.py tests/integration/test_regrade_worker.py \
+	tests/integration/test_welcome_mail_worker.py
 test-db: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(DB_TESTS) $(PYTEST_ARGS)
 

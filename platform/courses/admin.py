@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from courses.models import Course, CourseLesson, Enrollment
+from courses.models import Course, CourseLesson, Enrollment, Extension
 
 
 class CourseLessonInline(admin.TabularInline):
@@ -37,3 +37,14 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_select_related = ["course", "user"]
     raw_id_fields = ["user"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin):
+    list_display = ["course", "lesson", "student", "due_at", "by", "at"]
+    list_filter = ["course"]
+    search_fields = ["student__username", "course__slug", "lesson__slug", "reason"]
+    ordering = ["course__slug", "lesson__slug", "student__username"]
+    list_select_related = ["course", "lesson", "student", "by"]
+    raw_id_fields = ["student", "by"]
+    readonly_fields = ["at"]
