@@ -30,6 +30,11 @@ class Course(models.Model):
     # What an instructor shares so that students enroll themselves; empty: joining is closed.
     join_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The course's attempt and score policy per kind of item (courses.policies); empty: each item's own.
+    code_attempts = models.PositiveSmallIntegerField(null=True, blank=True)  # 0: no limit
+    quiz_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    QUIZ_SCORE_CHOICES = [("best", "best"), ("last", "last"), ("decreasing", "decreasing")]
+    quiz_score = models.CharField(max_length=12, blank=True, default="", choices=QUIZ_SCORE_CHOICES)
 
     def __str__(self) -> str:
         return self.slug

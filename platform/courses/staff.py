@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Lesson
-from courses import mail, roster
+from courses import mail, policies, roster
 from courses.access import get_lesson_in_course, get_staff_enrollment
 from courses.deadlines import DUE_YEARS, parse_local_datetime
 from courses.models import Course, CourseLesson, Enrollment, Extension, new_join_code
@@ -214,6 +214,11 @@ def course_settings(request: HttpRequest, course_slug: str) -> HttpResponse:
     forms = {cl.lesson.slug: LessonForm.of(cl) for cl in course_lessons}
     errors: dict[str, str] = {}
     titles = {"pt": course.title.get("pt", ""), "en": course.title.get("en", "")}
+    typed_policy = {
+        "code_attempts": "" if course.code_attempts is None else str(course.code_attempts),
+        "quiz_attempts": "" if course.quiz_attempts is None else str(course.quiz_attempts),
+        "quiz_score": course.quiz_score,
+    }
     url = reverse("course_settings", args=[course_slug])
     if request.method == "POST":
         action = request.POST.get("action")
@@ -237,6 +242,14 @@ def course_settings(request: HttpRequest, course_slug: str) -> HttpResponse:
                 errors["roles"] = error
             else:
                 return redirect(url + "?saved=roles#roles")
+        elif action == "attempts":
+            fields = ("code_attempts", "quiz_attempts", "quiz_score")
+            typed_policy = {k: request.POST.get(k, "").strip()[:12] for k in fields}
+            error = _save_attempt_policy(course, typed_policy)
+            if error:
+                errors["attempts"] = error
+            else:
+                return redirect(url + "?saved=attempts#attempts")
         elif action == "lesson":
             form = forms.get(request.POST.get("lesson", ""))
             if form is None:
@@ -261,6 +274,9 @@ def course_settings(request: HttpRequest, course_slug: str) -> HttpResponse:
             "members": members,
             "roles": Enrollment.ROLE_CHOICES,
             "policies": CourseLesson.LATE_POLICY_CHOICES,
+            "attempt_policy": typed_policy,
+            "max_code_attempts": policies.MAX_CODE_ATTEMPTS,
+            "max_quiz_attempts": policies.MAX_QUIZ_ATTEMPTS,
             "errors": errors,
             "saved": "" if request.method == "POST" else request.GET.get("saved", ""),
             "time_zone": _time_zone_name(),
@@ -268,6 +284,32 @@ def course_settings(request: HttpRequest, course_slug: str) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _save_attempt_policy(course: Course, typed: dict[str, str]) -> str:
+    """Save the course's attempt and score policy; the error that refused it, or ''."""
+    values = {}
+    for field, top, low in (
+        ("code_attempts", policies.MAX_CODE_ATTEMPTS, 0),
+        ("quiz_attempts", policies.MAX_QUIZ_ATTEMPTS, 1),
+    ):
+        raw = typed[field]
+        if raw == "":
+            values[field] = None  # each item's own
+        elif raw.isascii() and raw.isdigit() and low <= int(raw) <= top:
+            values[field] = int(raw)
+        else:
+            return _("An attempt limit is a whole number from %(low)d to %(top)d, or empty for each item's own.") % {
+                "low": low,
+                "top": top,
+            }
+    if typed["quiz_score"] not in ("", *dict(Course.QUIZ_SCORE_CHOICES)):
+        return _("Choose which score a question keeps.")
+    values["quiz_score"] = typed["quiz_score"]
+    for field, value in values.items():
+        setattr(course, field, value)
+    course.save(update_fields=list(values))
+    return ""
 
 
 # --- extensions -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from catalog.models import Exercise, pick_language
+from courses import policies
 from courses.models import Course, CourseLesson, Enrollment
 from grader import quiz
 from grader.quiz import base as quiz_base
@@ -147,12 +148,12 @@ def load_attempts(
     return by_item
 
 
-def quiz_policy(exercise: Exercise) -> dict | None:
+def quiz_policy(exercise: Exercise, course: Course | None = None) -> dict | None:
     version = exercise.current_version
     if exercise.kind != Exercise.QUIZ or version is None:
         return None
     spec = version.data["quiz"]
-    return quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec)
+    return policies.quiz_policy(quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec), course)
 
 
 def counted_score(exercise: Exercise, policy: dict | None, attempts: list[Attempt]) -> float | None:
@@ -227,8 +228,10 @@ class ItemSummary:
         return bins
 
 
-def summarize(exercise: Exercise, attempts: dict[int, list[Attempt]], enrolled: int) -> ItemSummary:
-    policy = quiz_policy(exercise)
+def summarize(
+    exercise: Exercise, attempts: dict[int, list[Attempt]], enrolled: int, course: Course | None = None
+) -> ItemSummary:
+    policy = quiz_policy(exercise, course)
     scores: dict[int, float] = {}
     per_student: list[int] = []
     total = late = 0

@@ -66,7 +66,7 @@ def stats_index(request: HttpRequest, course_slug: str) -> HttpResponse:
             {
                 "course_lesson": course_lesson,
                 "lesson": course_lesson.lesson,
-                "items": [stats.summarize(e, attempts[e.id], enrolled) for e in items],
+                "items": [stats.summarize(e, attempts[e.id], enrolled, course) for e in items],
                 "chart": charts.completion(done),
             }
         )
@@ -82,7 +82,7 @@ def stats_item(request: HttpRequest, course_slug: str, exercise_slug: str) -> Ht
     exercise = get_exercise_in_course(course, exercise_slug)
     enrolled = _enrolled(course)
     attempts = stats.load_attempts(course, [exercise], details=True)[exercise.id]
-    summary = stats.summarize(exercise, attempts, enrolled)
+    summary = stats.summarize(exercise, attempts, enrolled, course)
     reached = stats.time_to_full(attempts)
     quartiles = reached.quartiles()
     context = {

@@ -183,7 +183,7 @@ def build(course: Course, lesson_slugs: set[str] | None = None) -> Gradebook:
             cell.attempts += 1
             cell.late_days = max(cell.late_days, days_late)
             on_time.setdefault((student_id, exercise_id), []).append(round(ans_score.get(pk, score) * credit, 4))
-        policies = {exercise_id: quiz_policy(exercise) for exercise_id, exercise in quizzes.items()}
+        policies = {exercise_id: quiz_policy(exercise, course) for exercise_id, exercise in quizzes.items()}
         for (student_id, exercise_id), credited in on_time.items():
             rows[student_id].cells[exercise_id].score = quiz_base.item_score(policies[exercise_id], credited)
     for row in rows.values():

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Exercise, ExerciseVersion
+from courses import policies
 from courses.models import Course, Enrollment
 from grader import quiz
 from grader.quiz import base as quiz_base
@@ -365,7 +366,7 @@ def preview(regrade: Regrade, drop_overrides: bool = False) -> Preview:
     policy = None
     if not code:
         spec = regrade.version.data["quiz"]
-        policy = quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec)
+        policy = policies.quiz_policy(quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec), regrade.course)
     lines: dict[int, list[AttemptLine]] = {pk: [] for pk in students}
     for attempt in attempts:
         item = by_attempt.get(attempt.pk)

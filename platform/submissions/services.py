@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Exercise, pick_language
-from courses import deadlines
+from courses import deadlines, policies
 from courses.models import Course, CourseLesson, Enrollment
 from grader import engine, quiz
 from grader.content import MAX_SOURCE_BYTES
@@ -61,7 +61,7 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
         if refusal:
             raise InvalidSubmission(pick_language(refusal))
         late = deadline.practice()
-        limit = attempt_limit(exercise)
+        limit = attempt_limit(exercise, enrollment.course)
         if not late and limit and attempts_used(enrollment, exercise) >= limit:
             raise InvalidSubmission(
                 _("you have used all %(limit)d attempts for this exercise; after the due date you may still practice")
@@ -159,10 +159,10 @@ def date_refusal(deadline: deadlines.Deadline) -> dict[str, str] | None:
     return None
 
 
-def attempt_limit(exercise: Exercise) -> int:
-    """Charged submissions allowed before the due date; 0 means no limit."""
+def attempt_limit(exercise: Exercise, course: Course | None = None) -> int:
+    """Charged submissions allowed before the due date (the course's limit, else the item's); 0: no limit."""
     version = exercise.current_version
-    return int(version.data.get("attempts", 0)) if version else 0
+    return policies.code_attempt_limit(int(version.data.get("attempts", 0)) if version else 0, course)
 
 
 # The submissions that use an attempt: a grader failure (charged=False) and late practice do not.
@@ -302,11 +302,12 @@ def quiz_params(exercise: Exercise, user_id: int, variant: int = 0) -> dict:
     return quiz.params_for(version.data["quiz"], exercise.slug, student_key(user_id, variant))
 
 
-def quiz_policy(exercise: Exercise) -> dict:
+def quiz_policy(exercise: Exercise, course: Course | None = None) -> dict:
+    """The item's attempt policy, with the course's choices (courses.policies) in place of its own."""
     version = exercise.current_version
     assert version is not None
     spec = version.data["quiz"]
-    return quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec)
+    return policies.quiz_policy(quiz_base.attempt_policy(quiz.item_type(spec["type"]), spec), course)
 
 
 @dataclass
@@ -348,7 +349,7 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
     version = exercise.current_version
     assert version is not None
     spec = version.data["quiz"]
-    policy = quiz_policy(exercise)
+    policy = quiz_policy(exercise, enrollment.course)
     deadline = late_policy_for(enrollment.course, exercise, enrollment.user)
     due = deadline.due
     late = deadline.practice()
@@ -390,7 +391,7 @@ def quiz_scores(course: Course, user, exercises: list[Exercise]) -> dict[int, fl
         on_time.setdefault(answer.exercise_id, []).append(review_scores.credited(answer, overrides))
     scores = {}
     for exercise_id, credited in on_time.items():
-        score = quiz_base.item_score(quiz_policy(quizzes[exercise_id]), credited)
+        score = quiz_base.item_score(quiz_policy(quizzes[exercise_id], course), credited)
         if score is not None:
             scores[exercise_id] = score
     return scores
@@ -511,7 +512,7 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
         version = exercise.current_version
         if exercise.kind == Exercise.CODE:
             stats = code.get(exercise.id, {})
-            limit = attempt_limit(exercise)
+            limit = attempt_limit(exercise, course)
             left = max(0, limit - stats.get("used", 0)) if limit else None
             rows.append(ItemRow(exercise, stats.get("best"), version.max_score if version else 0, left))
         else:

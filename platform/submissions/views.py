@@ -185,7 +185,7 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             _discard_draft(enrollment, exercise)  # what it held is now an attempt
             return redirect("submission", submission_id=submission.pk)
     submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
-    limit = services.attempt_limit(exercise)
+    limit = services.attempt_limit(exercise, enrollment.course)
     used = services.attempts_used(enrollment, exercise)
     deadline = services.late_policy_for(enrollment.course, exercise, request.user)
     due = deadline.due
