@@ -544,6 +544,18 @@ def test_apply_writes_the_new_grade_and_keeps_the_attempts_bookkeeping(course, a
     assert Submission.objects.get(pk=submission.pk).score == 9
 
 
+def test_apply_keeps_the_training_curve_the_student_watched(course, alice, carla):
+    item = exercise(CODE)
+    submission = attempt(course, alice, 6, version=older_version(item))
+    series = {"names": ["loss"], "points": [[1, 2.0], [2, 1.0]]}
+    Submission.objects.filter(pk=submission.pk).update(report={**(submission.report or {}), "progress_series": series})
+    regrade = services.start(course, item, carla)
+    services.record_item(regrade.items.get().pk, report(9))
+    services.apply(regrade.pk, carla)
+    submission.refresh_from_db()
+    assert submission.score == 9 and submission.report["progress_series"] == series
+
+
 def test_applying_twice_changes_nothing_the_second_time(client, carla, alice, bob, course, ready):
     client.force_login(carla)
     url = reverse("regrade_apply", args=[course.slug, ready.pk])
