@@ -106,6 +106,18 @@ def dave(django_user_model, other_course):
     return user
 
 
+def enrol_students(course, count: int, prefix: str = "s") -> list:
+    """`count` students enrolled in `course` at once: the big class of the bounded-query tests."""
+    from django.contrib.auth import get_user_model
+
+    from courses.models import Enrollment
+
+    User = get_user_model()
+    users = User.objects.bulk_create([User(username=f"{prefix}{i:03d}") for i in range(count)])
+    Enrollment.objects.bulk_create([Enrollment(course=course, user=u, role="student") for u in users])
+    return users
+
+
 def enrollment_of(user, course):
     from courses.models import Enrollment
 
@@ -131,6 +143,19 @@ def choice_value(user, course, slug: str, option: str) -> str:
 
 # As production lists them: on-time work first, practice (`-low`) after, staff regrades last.
 GRADING_QUEUES = "cpu,gpu,cpu-low,gpu-low,cpu-regrade,gpu-regrade"
+
+
+def pause_grader(app) -> None:
+    """The test grading worker stops taking tasks (they wait in Redis)."""
+    for queue in GRADING_QUEUES.split(","):
+        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
+
+
+def resume_grader(app) -> None:
+    # Cancelled and re-added in order (a re-added queue goes last, and workers read their queues in order).
+    pause_grader(app)
+    for queue in GRADING_QUEUES.split(","):
+        app.control.add_consumer(queue, destination=["grader@test"], reply=True)
 
 
 @pytest.fixture(scope="session")

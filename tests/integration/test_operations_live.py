@@ -11,25 +11,20 @@ from operations import broker
 from operations.models import Resend
 from submissions import services
 from submissions.models import Submission
-from tests.conftest import GRADING_QUEUES, SOLUTION, enrollment_of, exercise, wait_until_final
+from tests.conftest import (
+    SOLUTION,
+    enrollment_of,
+    exercise,
+    pause_grader,
+    resume_grader,
+    wait_until_final,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def _queue_length(html: str, queue: str) -> str:
     return html.split(f'data-queue-length="{queue}">')[1].split("<")[0]
-
-
-def _pause(app):
-    for queue in GRADING_QUEUES.split(","):
-        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
-
-
-def _resume(app):
-    # Cancelled and re-added in order (a re-added queue goes last, and workers read their queues in order).
-    _pause(app)
-    for queue in GRADING_QUEUES.split(","):
-        app.control.add_consumer(queue, destination=["grader@test"], reply=True)
 
 
 def _wait_until_waiting_in(url: str, queue: str, timeout: float = 15) -> None:
@@ -71,7 +66,7 @@ def test_queue_lengths_grow_while_no_worker_consumes_and_the_submission_is_grade
     client.force_login(carla)
     url = reverse("operations", args=[course.slug])
     assert _queue_length(client.get(url).content.decode(), "cpu") == "0"
-    _pause(app)
+    pause_grader(app)
     try:
         submission = services.submit_code(enrollment_of(alice, course), exercise("softmax-temperature"), SOLUTION)
         _wait_until_waiting_in(grading_stack["redis"].url, "cpu")
@@ -80,7 +75,7 @@ def test_queue_lengths_grow_while_no_worker_consumes_and_the_submission_is_grade
         assert f'id="active-{submission.pk}"' in html.split('id="ops-waiting"')[1]
         assert "grader@test" not in html.split('id="queue-cpu"')[1].split("</tr>")[0]  # it stepped aside
     finally:
-        _resume(app)
+        resume_grader(app)
     graded = wait_until_final(submission.pk)
     assert (graded.status, graded.score) == ("graded", 10.0)
     assert _queue_length(client.get(url).content.decode(), "cpu") == "0"
@@ -91,7 +86,7 @@ def test_a_lost_submission_is_resent_from_the_page_and_then_graded(grading_stack
 
     app, redis = grading_stack["app"], progress.client(grading_stack["redis"].url)
     client.force_login(carla)
-    _pause(app)
+    pause_grader(app)
     try:
         submission = services.submit_code(enrollment_of(alice, course), exercise("softmax-temperature"), SOLUTION)
         # The message is lost (a broker that restarted empty), and the row has waited 10 minutes.
@@ -109,7 +104,7 @@ def test_a_lost_submission_is_resent_from_the_page_and_then_graded(grading_stack
         client.post(resend)  # a second click at once sends nothing more
         assert Resend.objects.filter(submission=submission).count() == 1
     finally:
-        _resume(app)
+        resume_grader(app)
     graded = wait_until_final(submission.pk)
     assert (graded.status, graded.score, graded.charged) == ("graded", 10.0, True)
     assert Submission.objects.filter(student=alice).count() == 1

@@ -23,7 +23,15 @@ from regrade.models import Regrade
 from submissions import services as submission_services
 from submissions.models import QuizAnswer, Submission
 from tests import services as test_services
-from tests.conftest import GRADING_QUEUES, NAIVE_SOFTMAX, SOLUTION, enrollment_of, exercise, wait_until_final
+from tests.conftest import (
+    NAIVE_SOFTMAX,
+    SOLUTION,
+    enrollment_of,
+    exercise,
+    pause_grader,
+    resume_grader,
+    wait_until_final,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -105,29 +113,17 @@ def test_a_real_worker_regrades_then_the_preview_shows_it_and_apply_recomputes_h
     assert submission_services.attempts_used(enrollment_of(alice, course), item) == used_before
 
 
-def _pause(app):
-    for queue in GRADING_QUEUES.split(","):
-        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
-
-
-def _resume(app):
-    # Cancelled and re-added in order (a re-added queue goes last, and workers read their queues in order).
-    _pause(app)
-    for queue in GRADING_QUEUES.split(","):
-        app.control.add_consumer(queue, destination=["grader@test"], reply=True)
-
-
 def test_a_students_live_submission_goes_before_a_waiting_regrade(grading_stack, alice, bob, carla, course):
     app = grading_stack["app"]
     old = older_version()
     graded_on(old, course, alice, SOLUTION, 6, minutes_ago=20)
     graded_on(old, course, bob, SOLUTION, 6, minutes_ago=20)
-    _pause(app)
+    pause_grader(app)
     try:
         regrade = services.start(course, exercise(CODE), carla)  # published at once: no transaction around it
         live = submission_services.submit_code(enrollment_of(alice, course), exercise(CODE), SOLUTION)
     finally:
-        _resume(app)
+        resume_grader(app)
     live = wait_until_final(live.pk)
     regrade = wait_until_ready(regrade.pk)
     finished = list(regrade.items.values_list("finished_at", flat=True))

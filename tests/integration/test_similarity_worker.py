@@ -25,16 +25,6 @@ SLUG = "softmax-temperature"
 
 
 @pytest.fixture
-def broker(redis_server):
-    from config.celery import app
-
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis_server.url
-    yield app
-    app.conf.broker_url = previous
-
-
-@pytest.fixture
 def similarity_worker(broker, redis_server, tmp_path):
     from django.db import connection
 

@@ -18,16 +18,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def broker(redis_server):
-    from config.celery import app
-
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis_server.url
-    yield app
-    app.conf.broker_url = previous
-
-
-@pytest.fixture
 def mail_dir(tmp_path):
     path = tmp_path / "mail"
     path.mkdir()

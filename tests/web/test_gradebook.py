@@ -15,7 +15,7 @@ from gradebook import export, grid
 from review import services as review
 from submissions import services
 from submissions.models import QuizAnswer, Submission
-from tests.conftest import exercise
+from tests.conftest import enrol_students, exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -314,8 +314,7 @@ def test_safe_text_and_number():
 def test_the_gradebook_runs_a_bounded_number_of_queries_over_300_students(
     client, carla, course, django_user_model, django_assert_max_num_queries
 ):
-    users = django_user_model.objects.bulk_create([django_user_model(username=f"s{i:03d}") for i in range(300)])
-    Enrollment.objects.bulk_create([Enrollment(course=course, user=u, role="student") for u in users])
+    users = enrol_students(course, 300)
     code, name = exercise("softmax-temperature"), exercise("temperature-name")
     Submission.objects.bulk_create(
         [

@@ -22,7 +22,7 @@ from review import services as review_services
 from review.models import ScoreChange
 from submissions import services as submission_services
 from submissions.models import QuizAnswer, Submission
-from tests.conftest import SOLUTION, enrollment_of, exercise
+from tests.conftest import SOLUTION, enrol_students, enrollment_of, exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -644,8 +644,7 @@ def test_names_render_inert(client, carla, course, django_user_model):
 def test_the_preview_runs_a_bounded_number_of_queries_over_300_students(
     client, carla, course, django_user_model, django_assert_max_num_queries
 ):
-    users = django_user_model.objects.bulk_create([django_user_model(username=f"s{i:03d}") for i in range(300)])
-    Enrollment.objects.bulk_create([Enrollment(course=course, user=u, role="student") for u in users])
+    users = enrol_students(course, 300)
     item = exercise(CODE)
     Submission.objects.bulk_create(
         [

@@ -10,7 +10,7 @@ from review import queue, scores
 from review.models import RegradeRequest, ScoreChange
 from submissions import services
 from submissions.models import QuizAnswer, Submission
-from tests.conftest import exercise
+from tests.conftest import enrol_students, exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -385,8 +385,7 @@ def test_the_queue_filters_by_lesson_item_student_and_reason(client, alice, bob,
 def test_the_queue_page_runs_a_bounded_number_of_queries_over_300_students(
     client, carla, course, django_user_model, django_assert_max_num_queries
 ):
-    users = django_user_model.objects.bulk_create([django_user_model(username=f"s{i:03d}") for i in range(300)])
-    Enrollment.objects.bulk_create([Enrollment(course=course, user=u, role="student") for u in users])
+    users = enrol_students(course, 300)
     code, text = exercise("softmax-temperature"), exercise("temperature-meaning")
     Submission.objects.bulk_create(
         [
