@@ -151,7 +151,7 @@ def start_worker(app: str, queues: str, node: str, env: dict[str, str], log: Pat
     return Worker(node, process, log)
 
 
-def wait_for_workers(celery_app, names: list[str], timeout: float = 60) -> None:
+def wait_for_workers(celery_app, names: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         replies = celery_app.control.ping(destination=names, timeout=1.0) or []

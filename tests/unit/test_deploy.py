@@ -36,16 +36,21 @@ def test_each_queue_has_a_consumer():
     assert queues == {
         "results": "results",
         "similarity": "similarity",
+        "bulk": "similarity",
         "cpu": "worker-cpu",
         "cpu-low": "worker-cpu",
+        "cpu-regrade": "worker-cpu",
         "gpu": "worker-gpu",
         "gpu-low": "worker-gpu",
+        "gpu-regrade": "worker-gpu",
     }
-    # Practice is listed after the work that counts: workers read their queues in that order.
+    # Practice is listed after the work that counts, and staff regrades last: workers read their
+    # queues in that order.
     for service in ("worker-cpu", "worker-gpu"):
         command = services[service]["command"]
         listed = command[command.index("-Q") + 1].split(",")
-        assert len(listed) == 2 and listed[1] == listed[0] + "-low", listed
+        base = listed[0]
+        assert listed == [base, base + "-low", base + "-regrade"], listed
 
 
 def test_gpu_worker_reserves_a_gpu_and_only_it():
