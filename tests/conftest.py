@@ -173,7 +173,7 @@ def grading_stack(django_db_setup, django_db_blocker, redis_server, sandbox_read
 
     from config.celery import app
 
-    app.conf.broker_url = redis_server.url
+    services.use_broker(app, redis_server.url)
     previous_redis_url = settings.REDIS_URL
     settings.REDIS_URL = redis_server.url  # where the site reads live progress
     logs = tmp_path_factory.mktemp("workers")
@@ -197,6 +197,16 @@ def grading_stack(django_db_setup, django_db_blocker, redis_server, sandbox_read
         grader.stop()
         results.stop()
         settings.REDIS_URL = previous_redis_url
+
+
+@pytest.fixture
+def broker(redis_server):
+    """The site's Celery app publishing to the tests' own Redis (where the tests' workers listen)."""
+    from config.celery import app
+
+    previous = services.use_broker(app, redis_server.url)
+    yield app
+    services.use_broker(app, previous)
 
 
 def wait_until_final(submission_id: int, timeout: float = 90):

@@ -151,6 +151,20 @@ def start_worker(app: str, queues: str, node: str, env: dict[str, str], log: Pat
     return Worker(node, process, log)
 
 
+def use_broker(app, url: str) -> str:
+    """Point the site's Celery app at the broker `url` from now on; returns the one it had.
+
+    Celery keeps the connection and producer pools of the broker it first published to, so
+    setting `broker_url` alone would leave publishing (and `control.ping`) on the old one: a
+    test that published a task before the grading stack started sent every later task there.
+    The pools are dropped as Celery itself drops them in a forked child.
+    """
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    app._after_fork()
+    return previous
+
+
 def wait_for_workers(celery_app, names: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ def _check(page, name: str, found: dict) -> None:
 
 
 def test_an_instructor_sets_dates_and_the_penalty_and_enrols_a_csv(
-    live_server, chromium, carla, alice, course, tmp_path
+    live_server, chromium, carla, alice, course, tmp_path, broker, redis_server
 ):
     found: dict = {}
     page = new_page(chromium)
@@ -71,6 +71,11 @@ def test_an_instructor_sets_dates_and_the_penalty_and_enrols_a_csv(
     page.click("#csv-form button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#csv-ok").is_visible()
+    # The welcome mails wait for the background worker, as one task on its queue.
+    import redis
+
+    assert page.get_attribute("#csv-mail", "data-state") == "queued"
+    assert redis.Redis.from_url(redis_server.url).llen("bulk") == 1
     assert page.locator("#csv-report").get_by_text("<b>Alves</b>").count() == 1  # shown as text
     assert Enrollment.objects.filter(course=course, user__username="omar", role="assistant").exists()
     _check(page, "course-admin-csv-1280", found)

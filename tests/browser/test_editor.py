@@ -259,13 +259,11 @@ def test_at_360_pixels_long_lines_scroll_inside_the_editor(live_server, browser_
     assert scroller[0] > scroller[1]  # the editor scrolls, the page does not
 
 
-def test_without_javascript_the_textarea_works_and_submits(live_server, browser, alice, course, redis_server):
-    from config.celery import app
+def test_without_javascript_the_textarea_works_and_submits(live_server, browser, alice, course, broker):
     from submissions.models import Submission
 
-    # The submission is published: to the tests' Redis, the broker the grading workers of
-    # later tests use too (Celery keeps the first broker it connects to), then taken back.
-    app.conf.broker_url = redis_server.url
+    # The submission is published to the tests' Redis (no worker listens here), then taken back.
+    app = broker
     context = browser.new_context(java_script_enabled=False, locale="pt-BR")
     page = context.new_page()
     page.set_default_timeout(20_000)
