@@ -23,6 +23,7 @@ from courses import policies
 from courses.models import Course, CourseLesson, Enrollment
 from grader import quiz
 from grader.quiz import base as quiz_base
+from review import scores as review_scores
 from review.models import ScoreChange
 from submissions.models import QuizAnswer, Submission
 
@@ -69,19 +70,13 @@ def overrides(course: Course, exercise_ids: list[int]) -> tuple[dict[int, float]
 
     As review.scores: the latest change of an attempt wins; a revert hands it back to the grader.
     """
-    latest: dict[tuple[str, int], dict] = {}
-    rows = (
+    rows = list(
         ScoreChange.objects.filter(course=course, exercise_id__in=exercise_ids)
         .order_by("at", "pk")
         .values("submission_id", "quiz_answer_id", "kind", "new_score")
     )
-    for row in rows:
-        key = ("s", row["submission_id"]) if row["submission_id"] else ("q", row["quiz_answer_id"])
-        latest[key] = row
-    submissions, answers = {}, {}
-    for (kind, pk), row in latest.items():
-        if row["kind"] != ScoreChange.Kind.REVERT:
-            (submissions if kind == "s" else answers)[pk] = row["new_score"]
+    submissions = review_scores.in_force([r for r in rows if r["submission_id"]], "submission_id")
+    answers = review_scores.in_force([r for r in rows if r["quiz_answer_id"]], "quiz_answer_id")
     return submissions, answers
 
 

@@ -31,6 +31,7 @@ from courses.models import Course, Enrollment
 from grader import quiz
 from grader.quiz import base as quiz_base
 from regrade.models import Regrade, RegradeItem
+from review import scores as review_scores
 from review.models import ScoreChange
 from submissions import services as submission_services
 from submissions.models import QuizAnswer, Submission
@@ -335,10 +336,8 @@ def overrides_in_force(regrade: Regrade, attempt_field: str, student_ids) -> dic
         student_id__in=list(student_ids),
         **{f"{attempt_field}__isnull": False},
     ).order_by("at", "pk")
-    latest: dict[int, tuple[str, float | None]] = {}
-    for pk, kind, score in rows.values_list(f"{attempt_field}_id", "kind", "new_score"):
-        latest[pk] = (kind, score)
-    return {pk: score for pk, (kind, score) in latest.items() if kind != ScoreChange.Kind.REVERT}
+    key = f"{attempt_field}_id"
+    return review_scores.in_force(rows.values(key, "kind", "new_score"), key)
 
 
 def _counted(value: float | None, credit: float, late: bool) -> float | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from review.models import ScoreChange
 
 
-def _latest(changes: Iterable[dict], key: str) -> dict[int, float]:
+def in_force(changes: Iterable[dict], key: str) -> dict[int, float]:
     """{attempt id: score that counts} for the attempts whose latest change is an override or a confirm."""
     latest: dict[int, dict] = {}
     for change in changes:  # oldest first
@@ -25,7 +25,7 @@ def submission_overrides(course, student, exercise_ids: Iterable[int] | None = N
     rows = ScoreChange.objects.filter(course=course, student=student, submission__isnull=False)
     if exercise_ids is not None:
         rows = rows.filter(exercise_id__in=list(exercise_ids))
-    return _latest(rows.order_by("at", "pk").values("submission_id", "kind", "new_score"), "submission_id")
+    return in_force(rows.order_by("at", "pk").values("submission_id", "kind", "new_score"), "submission_id")
 
 
 def answer_overrides(course, student, exercise_ids: Iterable[int] | None = None) -> dict[int, float]:
@@ -33,7 +33,7 @@ def answer_overrides(course, student, exercise_ids: Iterable[int] | None = None)
     rows = ScoreChange.objects.filter(course=course, student=student, quiz_answer__isnull=False)
     if exercise_ids is not None:
         rows = rows.filter(exercise_id__in=list(exercise_ids))
-    return _latest(rows.order_by("at", "pk").values("quiz_answer_id", "kind", "new_score"), "quiz_answer_id")
+    return in_force(rows.order_by("at", "pk").values("quiz_answer_id", "kind", "new_score"), "quiz_answer_id")
 
 
 def credited(answer, overrides: dict[int, float]) -> float:
