@@ -9,11 +9,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# Any change to one of the requirement files reinstalls (requirements.txt includes the other two).
+REQUIREMENTS := requirements.txt requirements-site.txt requirements-grader.txt
+
+$(VENV)/.installed: $(REQUIREMENTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(BIN)/python
+$(VENV)/.dev-installed: requirements-dev.txt $(REQUIREMENTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
