@@ -17,13 +17,14 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("VAR_DIR") or ROOT / "var")
 PYTHON = sys.executable
 
 
@@ -94,13 +95,25 @@ def environment(base: dict[str, str]) -> dict[str, str]:
     # (a quiz's key among them). Plain HTTP on this machine, so cookies are not Secure-only.
     env.setdefault("DEBUG", "0")
     env.setdefault("SECURE_COOKIES", "0")
+    # Production's other defaults that plain HTTP on one machine cannot meet, turned off here:
+    # a key generated once into var/secret-key (production must be given SECRET_KEY), no
+    # redirect to HTTPS, static files from the source folders (no collectstatic), readable logs.
+    env.setdefault("GENERATE_SECRET_KEY", "1")
+    env.setdefault("SECURE_SSL_REDIRECT", "0")
+    env.setdefault("STATIC_MANIFEST", "0")
+    env.setdefault("LOG_FORMAT", "text")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
 def main() -> int:
-    VAR.mkdir(exist_ok=True)
+    # var/ holds the database, the secret key, mail and Redis's files: this user's only, and so
+    # is every file the services create in it.
+    os.umask(0o077)
+    VAR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not VAR.stat().st_mode & stat.S_ISVTX:  # never a shared folder such as /tmp
+        VAR.chmod(0o700)
     env = environment(dict(os.environ))
     port = env.get("PORT", "8000")
     children: list = []

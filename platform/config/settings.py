@@ -11,14 +11,16 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str, private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # platform/
 REPO_DIR = BASE_DIR.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(REPO_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY", VAR_DIR / "secret-key")
+# Required: a process without SECRET_KEY refuses to start. `make run` and the tests opt in to a
+# key generated once into var/secret-key (GENERATE_SECRET_KEY=1); production never should.
+SECRET_KEY = env_secret("SECRET_KEY", VAR_DIR / "secret-key", allow_generated=env_bool("GENERATE_SECRET_KEY", False))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = env_str("SITE_NAME", "Redes Neurais & GPT")
@@ -40,10 +42,15 @@ INSTALLED_APPS = [
     "regrade",
     "gradebook",
     "axes",
+    "csp",
+    "health_check",
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id, and every answer its header.
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.CourseLanguageMiddleware",
@@ -102,6 +109,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # One file per test run (two runs at once in one checkout would flush each other's).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
+    # The file holds every student's work and password hash: readable by this user only (its folder
+    # 0700, the file 0600; SQLite gives its journal files the database file's mode).
+    if str(DATABASES["default"]["NAME"]) not in ("", ":memory:"):
+        private_file(Path(DATABASES["default"]["NAME"]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -120,6 +131,8 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Where the file-based backend (django.core.mail.backends.filebased.EmailBackend) writes each mail.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    private_dir(Path(EMAIL_FILE_PATH))  # password-reset links: this user only
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Redes Neurais & GPT <no-reply@localhost>")
 
 # pt-BR first, English beside it.
@@ -131,16 +144,69 @@ TIME_ZONE = env_str("TIME_ZONE", "America/Sao_Paulo")
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = REPO_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(REPO_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Serve straight from the source folders, so no collectstatic is needed to run.
-WHITENOISE_USE_FINDERS = True
+# Production (the image runs collectstatic when it is built): whitenoise serves the collected
+# files under content-hashed names, compressed, cached for ever. `make run` and the tests set
+# STATIC_MANIFEST=0 and are served straight from the source folders, with no collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
+# --- HTTPS and browser security -------------------------------------------------------
+# Secure by default; `make run` (plain HTTP on 127.0.0.1) turns SECURE_COOKIES and
+# SECURE_SSL_REDIRECT off explicitly.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"  # sent on a link followed from elsewhere, never on a cross-site POST
+CSRF_COOKIE_SAMESITE = "Lax"
+# The site's scripts read the token from the form's hidden field, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# The load balancer probes the health endpoint over plain HTTP (paths without the leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Trust the proxy's header saying the request came over HTTPS only when told its name (e.g.
+# HTTP_X_FORWARDED_PROTO), and only behind a proxy that sets it itself: otherwise any client
+# could claim HTTPS.
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = env_str("SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin")
 X_FRAME_OPTIONS = "DENY"
+# Preloading is a promise to browsers' built-in lists that is slow to take back, so it is off
+# unless asked for (SECURE_HSTS_PRELOAD=1); Django's deploy check would remind of it every time.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp): no inline script, no inline style, no plugin, no frame.
+# Data for the scripts travels in <script type="application/json"> blocks (json_script), which
+# the browser does not run. The lesson figures are SVG files loaded as images, never inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- Celery ---------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -182,10 +248,43 @@ DRAFT_SAVES_PER_MINUTE = env_int("DRAFT_SAVES_PER_MINUTE", 30)
 # The operations page offers to re-send a submission still queued after this many seconds
 # (a running one: after its exercise's time limit and a minute).
 OPERATIONS_STALE_SECONDS = env_int("OPERATIONS_STALE_SECONDS", 120)
+# The sweeper (submissions.sweeper), sent every SWEEP_INTERVAL_SECONDS by the scheduler: it
+# publishes what was never published (older than SWEEP_PUBLISH_GRACE_SECONDS), re-sends what the
+# broker or a dead worker lost, and marks sandbox_error (not charged) what was sent SWEEP_MAX_DELIVERIES times.
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30)
+SWEEP_PUBLISH_GRACE_SECONDS = env_int("SWEEP_PUBLISH_GRACE_SECONDS", 15)
+SWEEP_MAX_DELIVERIES = env_int("SWEEP_MAX_DELIVERIES", 4)
 
+# --- Health and metrics -----------------------------------------------------------------
+# /metrics answers a request bearing this token (Authorization: Bearer ...) or a logged-in
+# superuser; with no token set, superusers only.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# --- Logs ------------------------------------------------------------------------------
+# One JSON object a line on standard error (LOG_FORMAT=json, the default), with the request id
+# of the request that wrote it; `make run` sets LOG_FORMAT=text for a readable console.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "timestamp", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Each request is logged once by config.logs (with its id, status and duration); runserver's
+    # own access line would repeat it.
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # A failing check is in the answer itself; its traceback on every probe of the load balancer is noise.
+        "health_check": {"level": "ERROR"},
+    },
 }
