@@ -21,6 +21,9 @@ DEBUG = env_bool("DEBUG", False)
 # Required: a process without SECRET_KEY refuses to start. `make run` and the tests opt in to a
 # key generated once into var/secret-key (GENERATE_SECRET_KEY=1); production never should.
 SECRET_KEY = env_secret("SECRET_KEY", VAR_DIR / "secret-key", allow_generated=env_bool("GENERATE_SECRET_KEY", False))
+# Rotating the key (docs/deploy.md): the old keys, comma-separated, still verify sessions,
+# password-reset links and signed values until they expire; new ones are signed with SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = env_str("SITE_NAME", "Redes Neurais & GPT")
@@ -129,6 +132,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Password-reset mail: printed on the console (make run's output) unless a real backend is set.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The SMTP backend's server (django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # Where the file-based backend (django.core.mail.backends.filebased.EmailBackend) writes each mail.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
