@@ -29,7 +29,6 @@ from grader.manifest import DEFAULT_LIMITS
 
 # Files that only the grader may read; they never reach the site or the sandbox.
 HIDDEN_FILES = ("solution.py", "checks.py")
-MAX_SOURCE_BYTES = 64 * 1024
 
 
 def default_root() -> Path:

@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from grader import codec, progress, sandbox, static
-from grader.content import MAX_SOURCE_BYTES, Exercise
+from grader.content import Exercise
+from grader.contract import REPORT_VERSION, check_source
 from grader.judging import Outcome, Verdict
 
 log = logging.getLogger(__name__)
 
-REPORT_VERSION = 1
 PROBE_RUNTIME = Path(__file__).parent / "probe" / "runtime.py"
 RESULTS_MAX_BYTES = 32 * 1024 * 1024
-STATUSES = ("graded", "error", "timeout", "memory_limit", "output_limit", "sandbox_error")
 
 _MESSAGES = {
     "error": ("Seu código falhou ao ser carregado ou terminou com erro.", "Your code failed to load or crashed."),
@@ -51,30 +50,6 @@ def _report(exercise: Exercise, status: str, message: dict[str, str]) -> dict[st
 def _message(status: str, detail: str = "") -> dict[str, str]:
     pt, en = _MESSAGES[status]
     return {"pt": f"{pt} {detail}".strip(), "en": f"{en} {detail}".strip()}
-
-
-class SourceRejected(ValueError):
-    """The submission cannot be graded as sent; `reason` is one of too_large, nul_byte, not_utf8."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-
-
-def check_source(source: bytes | str) -> str:
-    """Decode and size-check a submission; SourceRejected with a clear message otherwise."""
-    try:
-        raw = source.encode("utf-8") if isinstance(source, str) else source
-    except UnicodeEncodeError as exc:  # lone surrogates from a broken form post
-        raise SourceRejected("not_utf8", "code is not valid UTF-8") from exc
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise SourceRejected("too_large", f"code is {len(raw)} bytes; the limit is {MAX_SOURCE_BYTES} bytes")
-    if b"\0" in raw:
-        raise SourceRejected("nul_byte", "code contains a NUL byte")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceRejected("not_utf8", f"code is not valid UTF-8 (byte {exc.start})") from exc
 
 
 def empty_report(

@@ -18,11 +18,12 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 
 from celery import Celery, bootsteps
 from celery.signals import worker_process_init, worker_process_shutdown
 
-from grader import content, engine, progress, sandbox
+from grader import content, contract, engine, progress, sandbox
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +114,28 @@ def _stop_fork_server(**kwargs) -> None:
     engine.fork_server().stop()
 
 
-def report_started(submission_id: int) -> None:
-    app.send_task("submissions.mark_running", args=[submission_id], queue="results")
+def _notice_id(kind: str, submission_id: int) -> str:
+    """Task ids the site's sweeper reads: a notice about submission N on its way is not lost work."""
+    return f"{kind}-{int(submission_id)}-{uuid.uuid4().hex[:12]}"
 
 
-def report_result(submission_id: int, report: dict) -> None:
-    app.send_task("submissions.record_result", args=[submission_id, report], queue="results")
+def report_started(submission_id: int, token: str) -> None:
+    app.send_task(
+        contract.MARK_RUNNING_TASK,
+        args=[submission_id, token],
+        queue=contract.RESULTS_QUEUE,
+        task_id=_notice_id("running", submission_id),
+    )
+
+
+def report_result(submission_id: int, report: dict, token: str) -> None:
+    """The result goes back with the submission's token, which the site checks before storing it."""
+    app.send_task(
+        contract.RECORD_RESULT_TASK,
+        args=[submission_id, report, token],
+        queue=contract.RESULTS_QUEUE,
+        task_id=_notice_id("result", submission_id),
+    )
 
 
 def grade_payload(payload: dict, on_progress=None) -> dict:
@@ -146,10 +163,11 @@ def retry_delay(retries: int) -> float:
     return float(os.environ.get("GRADER_RETRY_DELAY", "5")) * 2**retries
 
 
-@app.task(name="grader.grade_submission", bind=True, acks_late=True, max_retries=3)
+@app.task(name=contract.GRADE_TASK, bind=True, acks_late=True, max_retries=3)
 def grade_submission(self, payload: dict) -> None:
     submission_id = payload["submission_id"]
-    report_started(submission_id)
+    token = str(payload.get("token", ""))
+    report_started(submission_id, token)
     # The events go to Redis for the live page, and their series (built here, outside the
     # sandbox, capped) into the report, so the chart outlives the keys. Display only: no score reads it.
     recorder = progress.Recorder(broker_url(), submission_id)
@@ -175,14 +193,14 @@ def grade_submission(self, payload: dict) -> None:
     if report["status"] == "sandbox_error" and self.request.retries < self.max_retries:
         # Our failure, not the student's: try again later (perhaps on another worker), never charge.
         raise self.retry(countdown=retry_delay(self.request.retries))
-    report_result(submission_id, report)
+    report_result(submission_id, report, token)
 
 
-def report_regrade(item_id: int, report: dict) -> None:
-    app.send_task("regrade.record_item", args=[item_id, report], queue="results")
+def report_regrade(item_id: int, report: dict, token: str) -> None:
+    app.send_task(contract.RECORD_REGRADE_TASK, args=[item_id, report, token], queue=contract.RESULTS_QUEUE)
 
 
-@app.task(name="grader.regrade_submission", bind=True, acks_late=True, max_retries=3)
+@app.task(name=contract.REGRADE_TASK, bind=True, acks_late=True, max_retries=3)
 def regrade_submission(self, payload: dict) -> None:
     """Grade a submission again for a staff regrade: {item_id, exercise_id, content_hash, source}.
 
@@ -206,4 +224,4 @@ def regrade_submission(self, payload: dict) -> None:
     report["attempts"] = self.request.retries + 1
     if report["status"] == "sandbox_error" and self.request.retries < self.max_retries:
         raise self.retry(countdown=retry_delay(self.request.retries))
-    report_regrade(item_id, report)
+    report_regrade(item_id, report, str(payload.get("token", "")))

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
-from grader.content import MAX_SOURCE_BYTES
+from grader.contract import MAX_SOURCE_BYTES
 
 
 class CourseLanguageMiddleware:

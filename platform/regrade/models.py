@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Exercise, ExerciseVersion
 from courses.models import Course
+from grader import contract
 from submissions.models import QuizAnswer, Submission
 
 
@@ -93,6 +94,8 @@ class RegradeItem(models.Model):
     new_report = models.JSONField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True, default="")
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A secret put in this item's grading task: its report counts only if it carries it back.
+    token = models.CharField(max_length=64, default=contract.new_token, editable=False)
 
     class Meta:
         ordering = ["pk"]

@@ -28,18 +28,17 @@ from django.utils.translation import gettext as _
 from catalog.models import Exercise, ExerciseVersion
 from courses import policies
 from courses.models import Course, Enrollment
-from grader import quiz
+from grader import contract, quiz
 from grader.quiz import base as quiz_base
 from regrade.models import Regrade, RegradeItem
 from review import scores as review_scores
 from review.models import ScoreChange
-from submissions import services as submission_services
 from submissions.models import QuizAnswer, Submission
 
 log = logging.getLogger(__name__)
 
-CODE_TASK = "grader.regrade_submission"
-RECORD_TASK = "regrade.record_item"
+CODE_TASK = contract.REGRADE_TASK
+RECORD_TASK = contract.RECORD_REGRADE_TASK
 QUIZ_TASK = "regrade.grade_quiz_items"
 QUIZ_QUEUE = "bulk"
 SUFFIX = "-regrade"
@@ -121,6 +120,8 @@ def code_payload(item: RegradeItem, version: ExerciseVersion) -> dict[str, Any]:
         "exercise_id": item.submission.exercise.slug,
         "content_hash": version.content_hash,
         "source": item.submission.source,
+        # Comes back with the report; a report without it is refused (record_item).
+        "token": item.token,
     }
 
 
@@ -160,7 +161,7 @@ class Outcome:
     error: str = ""
 
 
-def _store(item_id: int, outcome_of) -> bool:
+def _store(item_id: int, outcome_of, token: str | None = None) -> bool:
     """Store one item's outcome once, while its regrade is still grading. Returns False when ignored.
 
     The regrade's row is locked first, so two results recorded at once (several consumer
@@ -175,6 +176,9 @@ def _store(item_id: int, outcome_of) -> bool:
         if regrade.status != Regrade.Status.RUNNING:
             return False  # applied or cancelled meanwhile: too late to count
         item = RegradeItem.objects.select_for_update().get(pk=item_id)
+        if token is not None and not contract.token_matches(item.token, token):
+            log.error("regrade result for item %s refused: it does not carry that item's token", item_id)
+            return False
         if item.state != RegradeItem.State.PENDING:
             return False  # a replayed message
         version = ExerciseVersion.objects.get(pk=regrade.version_id)
@@ -197,16 +201,18 @@ def _ready_if_done(regrade: Regrade) -> None:
         regrade.status = Regrade.Status.READY
 
 
-def record_item(item_id: int, report: Any) -> bool:
-    """A grading worker's report for one code item (the results consumer calls this)."""
+def record_item(item_id: int, report: Any, token: str) -> bool:
+    """A grading worker's report for one code item (the results consumer calls this), with the
+    item's token from its task: without it the report is refused."""
 
     def outcome(item: RegradeItem, version: ExerciseVersion) -> Outcome:
         try:
-            status, score, _charged = submission_services._clean_report(report, version.max_score)
-        except ValueError as exc:
+            parsed = contract.parse_report(report)
+        except contract.InvalidReport as exc:
             log.error("malformed regrade report for item %s: %s", item_id, exc)
             return Outcome(RegradeItem.State.ERROR, error="malformed report")
-        if report.get("content_hash") not in (None, version.content_hash):
+        status, score = parsed.status, parsed.capped_score(version.max_score)
+        if parsed.content_hash not in (None, version.content_hash):
             return Outcome(RegradeItem.State.ERROR, error="the worker graded another version of the exercise")
         if status == Submission.Status.SANDBOX_ERROR:
             message = report.get("message") or {}
@@ -214,7 +220,7 @@ def record_item(item_id: int, report: Any) -> bool:
             return Outcome(RegradeItem.State.ERROR, error=f"grader unavailable: {text or 'sandbox_error'}")
         return Outcome(RegradeItem.State.DONE, new_score=score, new_status=status, new_report=report)
 
-    return _store(item_id, outcome)
+    return _store(item_id, outcome, token=token)
 
 
 def grade_quiz_items(regrade_id: int) -> int:

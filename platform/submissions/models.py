@@ -50,10 +50,22 @@ class Submission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A secret put in this submission's grading task (grader.contract.new_token): a result or a
+    # "running" notice counts only if it carries it back, so whoever can publish to the broker can
+    # at most report on the work it was given. Never shown on a page.
+    token = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # When the broker last accepted this submission's task (None: never, say Redis was down),
+    # that task's id, and how many times it was sent; the sweeper (submissions.sweeper) reads them.
+    published_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    deliveries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["course", "student", "exercise"])]
+        indexes = [
+            models.Index(fields=["course", "student", "exercise"]),
+            models.Index(fields=["status", "created_at"], name="submission_status_created"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.exercise.slug} by {self.student} ({self.status})"

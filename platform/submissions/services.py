@@ -9,13 +9,13 @@ changes nothing.
 from __future__ import annotations
 
 import logging
-import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from catalog.models import Exercise, pick_language
 from courses import deadlines, policies
 from courses.models import Course, CourseLesson, Enrollment
-from grader import engine, quiz
-from grader.content import MAX_SOURCE_BYTES
+from grader import contract, quiz
+from grader.contract import MAX_SOURCE_BYTES
 from grader.quiz import base as quiz_base
 from review import scores as review_scores
 from submissions.models import HintReveal, QuizAnswer, Submission
@@ -41,8 +41,8 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
     if exercise.kind != Exercise.CODE or version is None:
         raise InvalidSubmission(_("this is not a coding exercise"))
     try:
-        text = engine.check_source(source)
-    except engine.SourceRejected as exc:
+        text = contract.check_source(source)
+    except contract.SourceRejected as exc:
         reasons = {
             "too_large": _("the code is larger than %(limit)d KiB") % {"limit": MAX_SOURCE_BYTES // 1024},
             "nul_byte": _("the code contains a NUL byte"),
@@ -83,6 +83,7 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
             late=late,
             days_late=deadline.days_late(),
             credit=0.0 if late else deadline.credit(),
+            token=contract.new_token(),
         )
         transaction.on_commit(lambda: enqueue_grading(submission.pk))
     return submission
@@ -204,73 +205,103 @@ def solution_visible(enrollment: Enrollment, late: bool) -> bool:
 
 
 def grading_payload(submission: Submission) -> dict[str, Any]:
-    """Everything a worker needs, and nothing it must not see (no ids of people, no keys)."""
+    """Everything a worker needs, and nothing it must not see (no ids of people, no keys but its own token)."""
     return {
         "submission_id": submission.pk,
         "exercise_id": submission.exercise.slug,
         "content_hash": submission.version.content_hash,
         "source": submission.source,
+        # Comes back with the result: a result without it is refused (record_result).
+        "token": submission.token,
     }
 
 
+def task_id_for(submission: Submission) -> str:
+    """The id of the next grading task of this submission; the sweeper looks for it in the broker."""
+    return f"grade-{submission.pk}-{submission.deliveries + 1}-{contract.new_token()[:8]}"
+
+
 def enqueue_grading(submission_id: int) -> bool:
-    """Publish the grading task. If the broker is down the row stays queued; `requeue` retries it."""
+    """Publish the grading task and record that the broker took it (`published_at`, `task_id`,
+    `deliveries`). If the broker is down the row stays queued and unpublished: the sweeper
+    (submissions.sweeper) publishes it once the broker is back."""
     from config.celery import app
 
     submission = Submission.objects.select_related("exercise", "version").get(pk=submission_id)
+    if submission.is_final:
+        return False
+    task_id = task_id_for(submission)
     try:
         app.send_task(
-            "grader.grade_submission",
+            contract.GRADE_TASK,
             args=[grading_payload(submission)],
             queue=submission.queue,
+            task_id=task_id,
             retry=True,
         )
     except Exception:  # noqa: BLE001 - kombu raises several types for an unreachable broker
-        log.exception("could not publish grading task for submission %s; it stays queued", submission_id)
+        log.warning("could not publish the grading task of submission %s; it stays queued", submission_id)
         return False
+    try:
+        Submission.objects.filter(pk=submission_id).update(
+            published_at=timezone.now(), task_id=task_id, deliveries=F("deliveries") + 1
+        )
+    except DatabaseError:
+        # Published, but not noted: the sweeper will find the task in the broker and leave it be.
+        log.warning("submission %s was published but its delivery could not be recorded", submission_id)
     return True
 
 
-def mark_running(submission_id: int) -> bool:
+def mark_running(submission_id: int, token: str) -> bool:
+    """A worker took the submission: queued becomes running (only with the submission's token)."""
+    expected = Submission.objects.filter(pk=submission_id).values_list("token", flat=True).first()
+    if expected is None or not contract.token_matches(expected, token):
+        return False
     updated = Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
         status=Submission.Status.RUNNING, started_at=timezone.now()
     )
     return bool(updated)
 
 
-def _clean_report(report: Any, max_score: float) -> tuple[str, float, bool]:
-    if not isinstance(report, dict):
-        raise ValueError("report is not an object")
-    status = report.get("status")
-    if status not in engine.STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    score = report.get("score", 0)
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-        raise ValueError("score is not a number")
-    # A report never raises a score beyond what the exercise version is worth.
-    score = min(max(float(score), 0.0), max_score)
-    charged = bool(report.get("charged", status != "sandbox_error"))
-    return status, score, charged
+def _invalid_report(reason: str) -> dict[str, Any]:
+    return {
+        "version": contract.REPORT_VERSION,
+        "status": Submission.Status.SANDBOX_ERROR,
+        "checks": [],
+        "message": {"pt": "Relatório inválido do corretor.", "en": "Invalid report from the grader."},
+        "internal_error": reason[:500],
+    }
 
 
-def record_result(submission_id: int, report: dict[str, Any]) -> bool:
-    """Store a worker's report once. Returns False if it was already recorded or is unusable."""
+def record_result(submission_id: int, report: Any, token: str) -> bool:
+    """Store a worker's report once. Returns False if it was already recorded, is refused or is unusable.
+
+    Only a result carrying the token the site put in this submission's task is accepted (compared
+    in constant time), so whoever can publish to the broker can at most report on work it was given.
+    Raises DatabaseError when the database cannot be reached: the caller must not acknowledge it.
+    """
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        submission = Submission.objects.select_for_update().select_related("version").filter(pk=submission_id).first()
         if submission is None:
             log.warning("result for unknown submission %s dropped", submission_id)
+            return False
+        if not contract.token_matches(submission.token, token):
+            log.error("result for submission %s refused: it does not carry that submission's token", submission_id)
             return False
         if submission.finished_at is not None:
             return False
         try:
-            status, score, charged = _clean_report(report, submission.max_score)
-        except ValueError as exc:
+            parsed = contract.parse_report(report)
+        except contract.InvalidReport as exc:
             log.error("malformed report for submission %s: %s", submission_id, exc)
+            parsed, report = None, _invalid_report(str(exc))
+        if parsed is None:
             status, score, charged = Submission.Status.SANDBOX_ERROR, 0.0, False
-            report = {"status": status, "checks": [], "message": {"pt": "Relatório inválido.", "en": "Invalid report."}}
-        if report.get("content_hash") not in (None, submission.version.content_hash):
+        elif parsed.content_hash not in (None, submission.version.content_hash):
             log.error("report for submission %s graded another version", submission_id)
             status, score, charged = Submission.Status.SANDBOX_ERROR, 0.0, False
+        else:
+            status, score, charged = parsed.status, parsed.capped_score(submission.max_score), parsed.is_charged
         now = timezone.now()
         submission.status = status
         submission.score = score
@@ -282,13 +313,28 @@ def record_result(submission_id: int, report: dict[str, Any]) -> bool:
     return True
 
 
-def requeue_stale(older_than_seconds: int = 60) -> int:
-    """Publish again the submissions still queued after a broker outage."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    ids = list(
-        Submission.objects.filter(status=Submission.Status.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True)
-    )
-    return sum(1 for pk in ids if enqueue_grading(pk))
+# How long the results consumer keeps trying to store one result before handing it back to the
+# broker (a retry, published before this message is acknowledged), and its waits between tries.
+STORE_PATIENCE_SECONDS = 300
+STORE_BACKOFF = (0.5, 1, 2, 4, 8, 15, 30)
+
+
+def with_database(store, patience: float = STORE_PATIENCE_SECONDS, sleep=time.sleep):
+    """Call `store()` until the database takes it, waiting longer each time (a locked SQLite
+    file, a restarting PostgreSQL); re-raise the last DatabaseError once `patience` is spent."""
+    deadline = time.monotonic() + patience
+    for attempt in range(10_000):
+        try:
+            return store()
+        except DatabaseError:
+            wait = STORE_BACKOFF[min(attempt, len(STORE_BACKOFF) - 1)]
+            if time.monotonic() + wait > deadline:
+                raise
+            log.warning("database unavailable; trying again in %s s", wait, exc_info=attempt == 0)
+            sleep(wait)
+            # A connection the server dropped is replaced on the next query.
+            close_old_connections()
+    raise RuntimeError("unreachable")
 
 
 def student_key(user_id: int, variant: int = 0) -> str:

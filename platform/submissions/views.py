@@ -16,7 +16,7 @@ from catalog.rendering import render_author_markdown
 from courses.access import get_enrollment, get_exercise_in_course, is_staff_of
 from courses.models import Enrollment
 from grader import progress, quiz
-from grader.content import MAX_SOURCE_BYTES
+from grader.contract import MAX_SOURCE_BYTES
 from review import scores as review_scores
 from submissions import charts, ratelimit, services
 from submissions.models import Draft, HintReveal, Submission

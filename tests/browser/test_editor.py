@@ -197,7 +197,7 @@ def test_leaving_the_page_right_after_typing_still_saves_the_draft(live_server, 
 
 
 def test_code_over_the_size_limit_cannot_be_submitted(live_server, browser_page, alice, course):
-    from grader.content import MAX_SOURCE_BYTES
+    from grader.contract import MAX_SOURCE_BYTES
 
     page = browser_page
     log_in(page, live_server.url)

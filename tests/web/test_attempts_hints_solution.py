@@ -29,7 +29,7 @@ def set_due(course, when):
 
 def graded(submission):
     """The worker's report, recorded as a worker's would be: the submission is no longer waiting."""
-    services.record_result(submission.pk, {"status": "graded", "score": 0, "checks": []})
+    services.record_result(submission.pk, {"status": "graded", "score": 0, "checks": []}, submission.token)
     submission.refresh_from_db()
     return submission
 
@@ -200,11 +200,15 @@ def test_a_late_practice_score_does_not_count_as_the_best_score(client, alice, c
     enrollment = enrollment_of(alice, course)
     on_time = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
     record_result(
-        on_time.pk, {"status": "graded", "score": 4, "content_hash": on_time.version.content_hash, "checks": []}
+        on_time.pk,
+        {"status": "graded", "score": 4, "content_hash": on_time.version.content_hash, "checks": []},
+        on_time.token,
     )
     set_due(course, timezone.now() - timedelta(seconds=1))
     late = services.submit_code(enrollment, exercise(SLUG), SOLUTION)
-    record_result(late.pk, {"status": "graded", "score": 10, "content_hash": late.version.content_hash, "checks": []})
+    record_result(
+        late.pk, {"status": "graded", "score": 10, "content_hash": late.version.content_hash, "checks": []}, late.token
+    )
     client.force_login(alice)
     lesson = client.get(reverse("lesson", args=[course.slug, exercise(SLUG).lesson.slug])).content.decode()
     assert "4 / 10" in lesson and "10 / 10" not in lesson

@@ -48,7 +48,7 @@ def _a_single_choice_item():
 
 
 def _graded(submission, score=10.0):
-    services.record_result(submission.pk, {"status": "graded", "score": score, "checks": []})
+    services.record_result(submission.pk, {"status": "graded", "score": score, "checks": []}, submission.token)
     submission.refresh_from_db()
     return submission
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grader import progress
-from grader.content import MAX_SOURCE_BYTES
+from grader.contract import MAX_SOURCE_BYTES
 from submissions import services
 from submissions.models import Draft, Submission
 from submissions.tracebacks import student_error_line
@@ -244,7 +244,7 @@ def test_over_the_budget_a_save_is_refused_with_429_and_when_to_try_again(client
 
 def test_load_puts_the_students_own_attempt_in_the_editor(client, alice, course):
     first = submit(alice, course, "first = 1\n")
-    services.record_result(first.pk, {"status": "graded", "score": 0, "checks": []})
+    services.record_result(first.pk, {"status": "graded", "score": 0, "checks": []}, first.token)
     submit(alice, course, SOLUTION)
     client.force_login(alice)
     save(client, course, DRAFT)  # ?load= is asked for: it wins over the draft too
@@ -306,7 +306,7 @@ def test_the_error_line_ignores_other_files_and_what_is_not_a_frame():
 
 def errored(user, course, source=FAILING_SOURCE, traceback=AT_IMPORT):
     submission = submit(user, course, source)
-    services.record_result(submission.pk, {"status": "error", "traceback": traceback, "checks": []})
+    services.record_result(submission.pk, {"status": "error", "traceback": traceback, "checks": []}, submission.token)
     submission.refresh_from_db()
     assert submission.status == Submission.Status.ERROR
     return submission
@@ -332,7 +332,9 @@ def test_the_error_line_is_not_marked_on_other_code(client, alice, course):
 
 def test_a_graded_attempt_marks_no_line(client, alice, course):
     submission = submit(alice, course)
-    services.record_result(submission.pk, {"status": "graded", "score": 0, "checks": [], "traceback": AT_IMPORT})
+    services.record_result(
+        submission.pk, {"status": "graded", "score": 0, "checks": [], "traceback": AT_IMPORT}, submission.token
+    )
     client.force_login(alice)
     assert "data-error-line" not in client.get(page_url(course)).content.decode()
 

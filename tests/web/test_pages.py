@@ -141,7 +141,7 @@ def test_replay_details_are_shown_to_instructors_only(client, alice, carla, cour
         "checks": [],
         "private": {"seed": 987654321, "failures": [{"check": "stable", "call": "softmax", "args": [], "kwargs": {}}]},
     }
-    services.record_result(submission.pk, report)
+    services.record_result(submission.pk, report, submission.token)
     page_url = reverse("submission", args=[submission.pk])
     status_url = reverse("submission_status", args=[submission.pk])
     assert "987654321" not in login(client, alice).get(page_url).content.decode()

@@ -30,6 +30,11 @@ CODE = "softmax-temperature"
 QUESTION = "gpt-meaning"
 
 
+def record_item(item, report):
+    """A worker's report for the item, carrying the token the item's task had."""
+    return services.record_item(item.pk, report, item.token)
+
+
 def older_version(item):
     """A version of the exercise as it was before the content change (same public data, another hash)."""
     current = item.current_version
@@ -67,7 +72,7 @@ def report(score, item=None, status="graded"):
 def grade_all(regrade, new_scores: dict[int, float]) -> None:
     """What the workers would answer: each submission's new score."""
     for item in regrade.items.all():
-        assert services.record_item(item.pk, report(new_scores[item.submission_id]))
+        assert record_item(item, report(new_scores[item.submission_id]))
 
 
 def student(django_user_model, course, username):
@@ -205,6 +210,7 @@ def test_the_code_payload_names_no_person_and_goes_to_the_regrade_queue(course, 
         "exercise_id": CODE,
         "content_hash": exercise(CODE).current_version.content_hash,
         "source": submission.source,
+        "token": regrade.items.get().token,  # its own secret, which the report must carry back
     }
 
 
@@ -277,8 +283,8 @@ def test_results_are_stored_once_and_ready_when_the_last_arrives(course, alice, 
     a, b = attempt(course, alice, 6), attempt(course, bob, 8)
     regrade = services.start(course, exercise(CODE), carla)
     item_a, item_b = regrade.items.get(submission=a), regrade.items.get(submission=b)
-    assert services.record_item(item_a.pk, report(9))
-    assert not services.record_item(item_a.pk, report(1))  # a replayed message
+    assert record_item(item_a, report(9))
+    assert not record_item(item_a, report(1))  # a replayed message
     regrade.refresh_from_db()
     assert regrade.status == "running"
     assert services.progress(regrade) == {
@@ -289,12 +295,12 @@ def test_results_are_stored_once_and_ready_when_the_last_arrives(course, alice, 
         "pending": 1,
         "finished": 1,
     }
-    assert services.record_item(item_b.pk, report(0, status="sandbox_error"))  # the worker gave up
+    assert record_item(item_b, report(0, status="sandbox_error"))  # the worker gave up
     regrade.refresh_from_db()
     item_a.refresh_from_db()
     assert regrade.status == "ready" and (item_a.state, item_a.new_score) == ("done", 9)
     assert regrade.items.get(submission=b).state == "error"
-    assert not services.record_item(999999, report(1))
+    assert not services.record_item(999999, report(1), "x")
 
 
 @pytest.mark.parametrize(
@@ -309,7 +315,7 @@ def test_results_are_stored_once_and_ready_when_the_last_arrives(course, alice, 
 def test_a_malformed_or_foreign_report_is_an_error_never_a_score(course, alice, carla, bad):
     attempt(course, alice, 6)
     regrade = services.start(course, exercise(CODE), carla)
-    services.record_item(regrade.items.get().pk, bad)
+    record_item(regrade.items.get(), bad)
     item = regrade.items.get()
     assert item.state == "error" and item.new_score is None
 
@@ -317,7 +323,7 @@ def test_a_malformed_or_foreign_report_is_an_error_never_a_score(course, alice, 
 def test_a_score_above_the_versions_maximum_is_capped(course, alice, carla):
     attempt(course, alice, 6)
     regrade = services.start(course, exercise(CODE), carla)
-    services.record_item(regrade.items.get().pk, report(1e9))
+    record_item(regrade.items.get(), report(1e9))
     assert regrade.items.get().new_score == 10
 
 
@@ -346,7 +352,7 @@ def test_preview_counts_up_down_unchanged_and_shows_both_scores(client, carla, a
 def test_a_running_regrade_counts_what_is_still_grading_and_offers_no_apply(client, carla, alice, bob, course):
     a, _b = attempt(course, alice, 6), attempt(course, bob, 8)
     regrade = services.start(course, exercise(CODE), carla)
-    services.record_item(regrade.items.get(submission=a).pk, report(9))
+    record_item(regrade.items.get(submission=a), report(9))
     client.force_login(carla)
     page = client.get(reverse("regrade_detail", args=[course.slug, regrade.pk])).content.decode()
     assert 'id="count-pending"><strong>1</strong>' in page and 'id="apply-form"' not in page
@@ -528,7 +534,7 @@ def test_apply_writes_the_new_grade_and_keeps_the_attempts_bookkeeping(course, a
     submission = attempt(course, alice, 6, version=old, status="error", days_late=0)
     finished_at = submission.finished_at
     regrade = services.start(course, item, carla)
-    services.record_item(regrade.items.get().pk, {**report(9), "checks": [{"name": "stable", "passed": True}]})
+    record_item(regrade.items.get(), {**report(9), "checks": [{"name": "stable", "passed": True}]})
     services.apply(regrade.pk, carla)
     submission.refresh_from_db()
     assert (submission.score, submission.status, submission.version_id) == (9, "graded", item.current_version_id)
@@ -540,7 +546,7 @@ def test_apply_writes_the_new_grade_and_keeps_the_attempts_bookkeeping(course, a
         finished_at,
     )
     # A live result replayed after the regrade changes nothing (the attempt was already recorded).
-    assert not submission_services.record_result(submission.pk, report(0))
+    assert not submission_services.record_result(submission.pk, report(0), submission.token)
     assert Submission.objects.get(pk=submission.pk).score == 9
 
 
@@ -550,7 +556,7 @@ def test_apply_keeps_the_training_curve_the_student_watched(course, alice, carla
     series = {"names": ["loss"], "points": [[1, 2.0], [2, 1.0]]}
     Submission.objects.filter(pk=submission.pk).update(report={**(submission.report or {}), "progress_series": series})
     regrade = services.start(course, item, carla)
-    services.record_item(regrade.items.get().pk, report(9))
+    record_item(regrade.items.get(), report(9))
     services.apply(regrade.pk, carla)
     submission.refresh_from_db()
     assert submission.score == 9 and submission.report["progress_series"] == series
@@ -568,7 +574,7 @@ def test_applying_twice_changes_nothing_the_second_time(client, carla, alice, bo
     assert dict(Submission.objects.values_list("pk", "score")) == scores_after
     assert Regrade.objects.get().applied_at == applied_at
     # A result arriving after apply is ignored; cancelling an applied regrade is refused.
-    assert not services.record_item(ready.items.first().pk, report(0))
+    assert not record_item(ready.items.first(), report(0))
     assert client.post(reverse("regrade_cancel", args=[course.slug, ready.pk])).status_code == 302
     assert Regrade.objects.get().status == "applied"
 
@@ -576,14 +582,14 @@ def test_applying_twice_changes_nothing_the_second_time(client, carla, alice, bo
 def test_apply_while_running_or_after_cancel_is_refused_with_a_message(client, carla, alice, bob, course):
     a, b = attempt(course, alice, 6), attempt(course, bob, 8)
     regrade = services.start(course, exercise(CODE), carla)
-    services.record_item(regrade.items.get(submission=a).pk, report(9))
+    record_item(regrade.items.get(submission=a), report(9))
     client.force_login(carla)
     response = client.post(reverse("regrade_apply", args=[course.slug, regrade.pk]), follow=True)
     assert response.status_code == 200 and 'class="flash error"' in response.content.decode()
     assert Submission.objects.get(pk=a.pk).score == 6
     client.post(reverse("regrade_cancel", args=[course.slug, regrade.pk]))
     assert Regrade.objects.get().status == "cancelled"
-    assert not services.record_item(regrade.items.get(submission=b).pk, report(1))  # too late to count
+    assert not record_item(regrade.items.get(submission=b), report(1))  # too late to count
     with pytest.raises(services.RegradeRefused):
         services.apply(regrade.pk, carla)
     assert Submission.objects.get(pk=a.pk).score == 6
@@ -683,3 +689,13 @@ def test_the_operations_page_lists_the_regrade_and_bulk_queues(client, carla, co
     page = client.get(reverse("operations", args=[course.slug])).content.decode()
     for queue in ("cpu-regrade", "gpu-regrade", "bulk"):
         assert f'data-queue-length="{queue}"' in page
+
+
+def test_a_regrade_report_without_the_items_token_is_refused(course, alice, carla):
+    attempt(course, alice, 6)
+    regrade = services.start(course, exercise(CODE), carla)
+    item = regrade.items.get()
+    assert not services.record_item(item.pk, report(10), "forged")
+    item.refresh_from_db()
+    assert (item.state, item.new_score) == (RegradeItem.State.PENDING, None)
+    assert record_item(item, report(9))
