@@ -51,17 +51,17 @@ class BrokerState:
         return [worker for worker in self.workers if queue in worker.queues]
 
 
-def queue_lengths(url: str) -> tuple[dict[str, int], int]:
+def queue_lengths(url: str, queues: tuple[str, ...] = QUEUES) -> tuple[dict[str, int], int]:
     """Messages waiting per queue, and the broker's unacknowledged ones (raises redis.RedisError)."""
     client = progress.client(url)
     with client.pipeline(transaction=False) as pipe:
-        for queue in QUEUES:
+        for queue in queues:
             for key in redis_keys(queue):
                 pipe.llen(key)
         pipe.hlen("unacked")
         counts = pipe.execute()
     steps = len(PRIORITY_STEPS)
-    lengths = {queue: sum(counts[i * steps : (i + 1) * steps]) for i, queue in enumerate(QUEUES)}
+    lengths = {queue: sum(counts[i * steps : (i + 1) * steps]) for i, queue in enumerate(queues)}
     return lengths, int(counts[-1])
 
 
