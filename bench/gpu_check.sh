@@ -16,10 +16,11 @@ export PYTHONUNBUFFERED=1
     nproc
     "$PY" -c "import sys, torch; print(sys.version.split()[0], torch.__version__, 'cuda', torch.cuda.is_available())"
     "$PY" - <<'PY'
-from grader import cgroups, sandbox
+from grader import sandbox
+from grader.sandbox import cgroups, gpu
 print("bwrap", sandbox.check_available())
-print("devices", sandbox.gpu_devices())
-print("driver folders", sandbox.gpu_library_dirs(), "bound:", sandbox.gpu_read_only())
+print("devices", gpu.gpu_devices())
+print("driver folders", gpu.gpu_library_dirs(), "bound:", gpu.gpu_read_only())
 print("python roots", sandbox.python_roots())
 job = cgroups.JobCgroup.create(256, 16)
 print("cgroups", job is not None)
@@ -30,10 +31,12 @@ PY
 import subprocess, sys, tempfile
 from pathlib import Path
 from grader import sandbox
+from grader.sandbox import seccomp
 work = Path(tempfile.mkdtemp())
 argv = [sys.executable, "-c", "import torch; print('in sandbox:', torch.cuda.is_available(), torch.ones(3, device='cuda').sum().item())"]
-command = sandbox.build_command(work, argv, sandbox.Limits(wall_seconds=60, memory_mb=8192), gpu=True)
-done = subprocess.run(command, env={}, capture_output=True, text=True, timeout=120)
+fd = seccomp.bpf_fd(seccomp.sandbox_bpf())  # the system-call filter, as every job gets it
+command = sandbox.build_command(work, argv, sandbox.Limits(wall_seconds=60, memory_mb=8192), seccomp_fd=fd, gpu=True)
+done = subprocess.run(command, env={}, capture_output=True, text=True, timeout=120, pass_fds=[fd])
 print(done.returncode, done.stdout.strip(), done.stderr.strip()[-1500:])
 PY
     echo "== tests"

@@ -80,7 +80,7 @@ def fork_server():
     """This process's warm fork server (started on first use)."""
     global _fork_server
     if _fork_server is None:
-        from grader.forkserver import ForkServer
+        from grader.sandbox.forkserver import ForkServer
 
         _fork_server = ForkServer()
     return _fork_server
@@ -193,14 +193,13 @@ def grade(
         # A gpu job gets the GPU where this worker has one; elsewhere it runs on the CPU, on the CPU budget.
         on_gpu = exercise.queue == "gpu" and bool(sandbox.gpu_devices())
         device = "cuda" if on_gpu else "cpu"
-        budget = exercise.gpu_limits if on_gpu else exercise.limits
+        # The exercise's limits over the defaults (grader.sandbox.limits), for the sandbox and the probe alike.
+        limits = sandbox.Limits.from_dict(exercise.gpu_limits if on_gpu else exercise.limits)
         probe_input = {
             "device": device,
-            "case_seconds": budget.get("case_seconds", 5),
-            "cpu_seconds": budget.get("cpu_seconds", 10),
             # CPU jobs: an address-space limit on top of the memory cgroup. GPU jobs: the cgroup alone,
             # since CUDA reserves vast virtual address ranges.
-            "address_space_mb": 0 if on_gpu else budget.get("memory_mb", 1536),
+            **limits.probe_spec(address_space=not on_gpu),
             # Only what the call needs goes in: never the check names, labels or anything else of the judge's.
             "cases": [
                 {k: codec.encode(c[k]) for k in ("id", "call", "args", "kwargs", "grad") if k in c} for c in cases
@@ -213,7 +212,6 @@ def grade(
             if rules["no_autograd"] and any("grad" in c for c in cases):
                 raise ValueError(f"{exercise.id}: gradient cases need autograd, which its rules switch off")
         (workdir / "cases.json").write_text(json.dumps(probe_input), encoding="utf-8")
-        limits = sandbox.Limits.from_dict(budget)
         argv = [sandbox_python(), "-I", f"{sandbox.SANDBOX_DIR}/_probe.py"]
         try:
             run = _run_sandboxed(workdir, argv, limits, on_gpu, warm, on_progress)

@@ -23,20 +23,10 @@ from pydantic_core import core_schema
 
 from grader.fields import Bilingual, PositiveNumber, Strict, Text, unique
 from grader.quiz.registry import TYPES
+from grader.sandbox.limits import DEFAULT_LIMITS  # the sandbox's limits, written down once
 
 QUEUES = ("cpu", "gpu")
 
-DEFAULT_LIMITS = {
-    "cpu_seconds": 10,  # per process: each runner the probe starts gets its own
-    "wall_seconds": 20,  # the whole sandbox
-    "case_seconds": 5,  # one call of the student's function
-    "memory_mb": 1536,
-    "max_processes": 64,
-    "file_size_mb": 16,
-    "open_files": 256,
-    "output_kb": 64,  # stdout and stderr kept for the report
-    "result_mb": 16,  # data the probe may send back
-}
 
 Order = Annotated[int, Field(ge=0)]
 PositiveInt = Annotated[int, Field(gt=0)]

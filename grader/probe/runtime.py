@@ -395,8 +395,11 @@ def supervise(spec, results_fd):
     # Not dumpable: a runner (same uid) cannot ptrace this process or write its memory.
     ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     cases = spec["cases"]
-    case_seconds = float(spec.get("case_seconds", 10))
-    cpu_seconds = float(spec.get("cpu_seconds", 10))
+    # Every limit comes in the spec (grader.sandbox.limits.Limits.probe_spec): no default here could disagree.
+    case_seconds = float(spec["case_seconds"])
+    cpu_seconds = float(spec["cpu_seconds"])
+    address_space_mb = int(spec["address_space_mb"])
+    device = str(spec["device"])
     results = os.fdopen(results_fd, "w", buffering=1)
 
     def emit(record):
@@ -404,7 +407,7 @@ def supervise(spec, results_fd):
 
     import torch  # noqa: F401 - loaded once here so each runner forks with it
 
-    _limit_address_space(int(spec.get("address_space_mb", 0)))
+    _limit_address_space(address_space_mb)
 
     last_progress = [0.0]
     held = [None]
@@ -436,7 +439,7 @@ def supervise(spec, results_fd):
             os.close(read_end)
             os.close(results_fd)
             try:
-                _runner(cases, position, write_end, str(spec.get("device", "cpu")), spec.get("rules"))
+                _runner(cases, position, write_end, device, spec.get("rules"))
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()

@@ -180,7 +180,7 @@ def test_non_utf8_code_is_refused_with_a_clear_message(softmax_exercise):
 
 
 def test_no_sandbox_means_no_run_and_no_charge(softmax_exercise, monkeypatch, tmp_path, path):
-    from grader.forkserver import ForkServer, ForkServerError
+    from grader.sandbox.forkserver import ForkServer, ForkServerError
 
     def cannot_isolate(self, timeout=60):
         raise ForkServerError("user namespaces are disabled")

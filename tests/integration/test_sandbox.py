@@ -33,7 +33,7 @@ def run_python(tmp_path, code: str, **limits):
 
     (tmp_path / "submission.py").write_text(code)
     limits = sandbox.Limits(**limits)
-    (tmp_path / "cases.json").write_text(json.dumps({"cases": [], "cpu_seconds": limits.cpu_seconds}))
+    (tmp_path / "cases.json").write_text(json.dumps({"cases": [], "device": "cpu", **limits.probe_spec()}))
     (tmp_path / "out").mkdir()
     return engine.fork_server().run(tmp_path, [], limits)
 
@@ -148,7 +148,7 @@ def test_ignoring_sigxcpu_still_ends_at_the_hard_cpu_limit(tmp_path):
 
 def test_read_only_roots_under_tmp_stay_visible_in_the_warm_sandbox(tmp_path):
     """A virtualenv in a checkout under /tmp must not be hidden by the sandbox's private /tmp."""
-    from grader import isolation
+    from grader.sandbox import isolation
 
     env_dir = tmp_path / "venv"
     env_dir.mkdir()

@@ -1,12 +1,14 @@
 """Isolate the current (forked) process: the warm start's equivalent of bubblewrap.
 
 `enter_sandbox` turns a freshly forked, single-threaded child into the same
-kind of sandbox that `grader.sandbox` builds with bwrap: new user, mount, PID,
+kind of sandbox that `grader.sandbox.bwrap` builds: new user, mount, PID,
 network, IPC, UTS and cgroup namespaces; a tmpfs root holding read-only `/usr`
 and Python environment, a writable `/sandbox`, a private `/tmp` and a minimal
 `/dev`; uid/gid 65534 inside; every capability dropped and
 no_new_privs set. It returns in a grandchild that is PID 1 of the new PID
 namespace, so when it exits, or is killed, everything it started dies too.
+The fork server's child then installs the system-call filter
+(`grader.sandbox.seccomp.install`), which needs no_new_privs, set here.
 
 Linux only; needs unprivileged user namespaces or root.
 """
@@ -18,6 +20,8 @@ import os
 import resource
 import signal
 from dataclasses import dataclass
+
+from grader.sandbox.layout import SANDBOX_UID
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -46,7 +50,6 @@ SYS_PIVOT_ROOT = 155  # x86-64
 SYS_CAPSET = 126  # x86-64
 _CAP_VERSION_3 = 0x20080522
 DEVICES = ("null", "zero", "full", "random", "urandom")
-SANDBOX_UID = 65534
 
 
 class IsolationError(OSError):

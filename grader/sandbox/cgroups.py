@@ -177,3 +177,12 @@ class JobCgroup:
                     break
                 except OSError:
                     time.sleep(0.01)
+
+
+def finish(cgroup: JobCgroup | None) -> bool:
+    """Kill what is left of the job, remove its cgroup; whether it ran out of memory."""
+    if cgroup is None:
+        return False
+    out_of_memory = cgroup.out_of_memory()
+    cgroup.destroy()
+    return out_of_memory

@@ -2,13 +2,15 @@
 
 Importing PyTorch costs about a second of CPU; forking a process that already
 imported it costs a few milliseconds. The fork server is a separate, fresh
-process (`python -m grader.forkserver FD`, started by `ForkServer`) with an
+process (`python -m grader.sandbox.forkserver FD`, started by `ForkServer`) with an
 empty environment. It imports torch and the probe but runs no PyTorch op, so no
 thread pool exists when it forks.
 
 It keeps one child *prepared*: forked and already isolated
-(`grader.isolation.enter_sandbox`: namespaces, mounts around a fresh work
-directory, no capabilities), waiting for its one job. So the fork and the
+(`grader.sandbox.isolation.enter_sandbox`: namespaces, mounts around a fresh
+work directory, no capabilities, no_new_privs) and filtered (the system-call
+filter of `grader.sandbox.seccomp`, compiled once by the server), waiting for
+its one job. So the fork and the
 isolation happen while the worker is idle, not while a student waits. A
 prepared child is used once: no two submissions share a process or a writable
 file. GPU jobs get a child prepared on demand, with the device nodes.
@@ -26,10 +28,8 @@ status before sending its next job.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import select
 import shutil
 import signal
 import socket
@@ -41,7 +41,11 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from grader import cgroups, sandbox
+from grader.sandbox import cgroups, gpu, seccomp
+from grader.sandbox.capture import Capture
+from grader.sandbox.layout import IDENTITY, python_roots
+from grader.sandbox.limits import Limits
+from grader.sandbox.result import SandboxRun, SandboxUnavailable
 
 RESULTS_FD = 4
 MAX_FD = 4096
@@ -51,10 +55,12 @@ PREPARE_TIMEOUT = 30
 # --- server (runs in its own process) ---------------------------------------------
 
 
-def _in_child(control: socket.socket, workdir: str, new_root: str, read_only: list[str], devices: list[str]) -> None:
-    """The prepared child: isolate, wait for the job, run the probe. Never returns."""
-    from grader import isolation
+def _in_child(
+    control: socket.socket, workdir: str, new_root: str, read_only: list[str], devices: list[str], program: bytes
+) -> None:
+    """The prepared child: isolate, filter, wait for the job, run the probe. Never returns."""
     from grader.probe import runtime
+    from grader.sandbox import isolation
 
     try:
         os.setsid()
@@ -66,8 +72,11 @@ def _in_child(control: socket.socket, workdir: str, new_root: str, read_only: li
         os.closerange(4, MAX_FD)  # the server's own socket among them
         control = socket.socket(fileno=3)
         layout = isolation.Layout(new_root=new_root, workdir=workdir, read_only=read_only, devices=devices)
-        isolation.enter_sandbox(layout)
-        os.environ.update(sandbox.IDENTITY)
+        isolation.enter_sandbox(layout)  # returns in the sandbox's PID 1, capabilities gone, no_new_privs set
+        # From here on, the system-call filter: what this process does next (wait for the job,
+        # take its descriptors, set its limits, run the probe) needs nothing it refuses.
+        seccomp.install(program)
+        os.environ.update(IDENTITY)
         control.send(b"ready")
         message, fds, _, _ = socket.recv_fds(control, 65536, 3)
         if not message:
@@ -130,7 +139,7 @@ class _Prepared:
         return 0, self._clean()
 
     def _clean(self) -> bool:
-        out_of_memory = sandbox.finish_cgroup(self.cgroup)
+        out_of_memory = cgroups.finish(self.cgroup)
         shutil.rmtree(self.workdir, ignore_errors=True)
         return out_of_memory
 
@@ -162,8 +171,10 @@ class _Server:
         self.conn = conn
         sweep_leftovers()
         self.new_root = tempfile.mkdtemp(prefix=f"grader-root-{os.getpid()}-")
-        self.read_only = sandbox.python_roots()
-        self.defaults = sandbox.Limits()
+        self.read_only = python_roots()
+        self.defaults = Limits()
+        # Compiled once, installed by every child: a server that cannot build it never starts.
+        self.program = seccomp.sandbox_bpf()
         self.prepared: _Prepared | None = None
 
     def prepare(self, devices: list[str]) -> _Prepared:
@@ -175,8 +186,8 @@ class _Server:
             parent_end.close()
             if cgroup:
                 cgroup.add(os.getpid())  # before any other process of the job exists
-            read_only = self.read_only + (sandbox.gpu_read_only() if devices else [])
-            _in_child(child_end, workdir, self.new_root, read_only, devices)
+            read_only = self.read_only + (gpu.gpu_read_only() if devices else [])
+            _in_child(child_end, workdir, self.new_root, read_only, devices, self.program)
         child_end.close()
         return _Prepared(pid, parent_end, workdir, cgroup)
 
@@ -191,7 +202,7 @@ class _Server:
             if not message:
                 break
             job = json.loads(message)
-            devices = sandbox.gpu_devices() if job.get("gpu") else []
+            devices = gpu.gpu_devices() if job.get("gpu") else []
             if devices:
                 child = self.prepare(devices)
             else:
@@ -215,7 +226,7 @@ class _Server:
             child.discard()
             self.conn.send(json.dumps({"error": child.error[-2000:]}).encode())
             return
-        limits = sandbox.Limits.from_dict(job["limits"])
+        limits = Limits.from_dict(job["limits"])
         if child.cgroup:
             child.cgroup.set_limits(limits.memory_mb, limits.max_processes)
         self.conn.send(json.dumps({"workdir": child.workdir, "pid": child.pid}).encode())
@@ -232,8 +243,8 @@ def serve(fd: int) -> None:
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch  # noqa: F401 - the whole point: imported once, before any fork
 
-    from grader import isolation  # noqa: F401
     from grader.probe import runtime  # noqa: F401
+    from grader.sandbox import isolation  # noqa: F401
 
     _Server(socket.socket(fileno=fd)).serve()
 
@@ -246,7 +257,7 @@ class ForkServerError(RuntimeError):
 
 
 class ForkServer:
-    """Owns one fork server process; `run` has the same contract as `sandbox.run`."""
+    """Owns one fork server process; `run` has the same contract as the cold path's `bwrap.run`."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -259,12 +270,12 @@ class ForkServer:
             return
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         environment["PYTHONPATH"] = root
         # The dynamic loader reads LD_LIBRARY_PATH once, at start: a gpu child finds the driver through it.
-        environment.update(sandbox.gpu_environment())
+        environment.update(gpu.gpu_environment())
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "grader.forkserver", str(child.fileno())],
+            [sys.executable, "-m", "grader.sandbox.forkserver", str(child.fileno())],
             pass_fds=[child.fileno()],
             env=environment,
             cwd="/",
@@ -285,8 +296,8 @@ class ForkServer:
         self.status_pending = False
         # Prove that isolation works here before taking any student code.
         try:
-            run = self._run({"cases": []}, sandbox.Limits(wall_seconds=30), False, None)
-        except (sandbox.SandboxUnavailable, OSError, ValueError) as exc:
+            run = self._run({"cases": []}, Limits(wall_seconds=30), False, None)
+        except (SandboxUnavailable, OSError, ValueError) as exc:
             self.stop()
             raise ForkServerError(f"warm sandbox cannot isolate here: {exc}") from exc
         if b'{"done": true}' not in run.results:
@@ -310,7 +321,7 @@ class ForkServer:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None and self.conn is not None
 
-    def run(self, workdir, argv, limits: sandbox.Limits, gpu: bool = False, on_results=None) -> sandbox.SandboxRun:
+    def run(self, workdir, argv, limits: Limits, gpu: bool = False, on_results=None) -> SandboxRun:
         """Run the job whose files are in workdir (copied into the prepared child's own work dir)."""
         with self.lock:
             if not self.alive:
@@ -318,7 +329,7 @@ class ForkServer:
                 try:
                     self.start()
                 except (ForkServerError, OSError) as exc:
-                    raise sandbox.SandboxUnavailable(str(exc)) from exc
+                    raise SandboxUnavailable(str(exc)) from exc
             try:
                 files = {
                     name: (workdir / name).read_bytes()
@@ -328,7 +339,7 @@ class ForkServer:
                 return self._run(files, limits, gpu, on_results)
             except (OSError, ForkServerError, ValueError) as exc:
                 self.stop()  # a broken server is replaced on the next job
-                raise sandbox.SandboxUnavailable(f"fork server failed: {exc}") from exc
+                raise SandboxUnavailable(f"fork server failed: {exc}") from exc
 
     def _recv(self, timeout: float) -> dict:
         assert self.conn is not None
@@ -350,11 +361,12 @@ class ForkServer:
             raise ForkServerError(f"expected a status, got {reply}")
         return reply
 
-    def _run(self, files, limits: sandbox.Limits, gpu: bool, on_results) -> sandbox.SandboxRun:
+    def _run(self, files, limits: Limits, gpu: bool, on_results) -> SandboxRun:
         assert self.conn is not None
         self._collect_status()  # the previous job's, if we left early
         if isinstance(files, dict) and "cases" in files:  # the self-test: an empty job
-            files = {"cases.json": json.dumps(files).encode(), "submission.py": b""}
+            spec = {**files, "device": "cpu", **limits.probe_spec()}
+            files = {"cases.json": json.dumps(spec).encode(), "submission.py": b""}
         pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, results
         started = time.monotonic()
         try:
@@ -363,101 +375,40 @@ class ForkServer:
         finally:
             for _, w in pipes:
                 os.close(w)
-        readers = [r for r, _ in pipes]
+        capture = Capture(*(r for r, _ in pipes), limits, on_results)
         try:
             reply = self._recv(PREPARE_TIMEOUT + 10)
             if "error" in reply:
                 self.status_pending = False
-                raise sandbox.SandboxUnavailable(f"warm sandbox could not isolate the job: {reply['error']}")
+                raise SandboxUnavailable(f"warm sandbox could not isolate the job: {reply['error']}")
             self.status_pending = True
             workdir = reply["workdir"]
             for name, data in files.items():
                 with open(os.path.join(workdir, name), "wb") as fh:
                     fh.write(data)
             self.conn.send(json.dumps({"go": True}).encode())
-            return self._watch(reply["pid"], readers, limits, on_results, started)
+            return self._watch(reply["pid"], capture, limits, started)
         finally:
-            for fd in readers:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            capture.close()
 
-    def _watch(self, pid: int, fds: list[int], limits: sandbox.Limits, on_results, started: float):
+    def _watch(self, pid: int, capture: Capture, limits: Limits, started: float) -> SandboxRun:
         """Read stdout, stderr and results until the probe is done, the child exits, or time is up."""
-        keep = limits.output_kb * 1024
-        caps = [keep * sandbox.OUTPUT_KILL_FACTOR, keep * sandbox.OUTPUT_KILL_FACTOR, limits.result_mb << 20]
-        kept = [bytearray(), bytearray(), bytearray()]
-        totals = [0, 0, 0]
-        for fd in fds:
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
-        open_fds = set(range(3))
-        deadline = started + limits.wall_seconds
-        timed_out = output_exceeded = results_exceeded = done = False
-        while open_fds and not done:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([fds[i] for i in open_fds], [], [], remaining)
-            for fd in ready:
-                index = fds.index(fd)
-                while True:
-                    try:
-                        chunk = os.read(fd, 65536)
-                    except BlockingIOError:
-                        break
-                    if not chunk:
-                        open_fds.discard(index)
-                        break
-                    totals[index] += len(chunk)
-                    limit = caps[index] if index == 2 else keep
-                    if len(kept[index]) < limit:
-                        kept[index] += chunk[: limit - len(kept[index])]
-                    if index == 2:
-                        if on_results is not None:
-                            on_results(chunk)
-                        done = done or b'{"done": true}\n' in kept[2][-64:]
-                    if totals[index] > caps[index]:
-                        if index == 2:
-                            results_exceeded = True
-                        else:
-                            output_exceeded = True
-            if output_exceeded or results_exceeded:
-                break
-        clean = done and not (b'"died"' in kept[2] or b'"limit"' in kept[2] or b'"fatal"' in kept[2])
-        if clean:
+        capture.collect(started + limits.wall_seconds, until_done=True)
+        results = capture.results.data
+        clean = capture.done and not (b'"died"' in results or b'"limit"' in results or b'"fatal"' in results)
+        if clean and not capture.over_limit:
             # The probe finished and nothing died: take the output already written, and
             # let the teardown finish while we judge (its status is read before the next job).
-            for index in (0, 1):
-                with contextlib.suppress(BlockingIOError, OSError):
-                    while chunk := os.read(fds[index], 65536):
-                        totals[index] += len(chunk)
-                        kept[index] += chunk[: max(0, keep - len(kept[index]))]
+            capture.drain_output()
             code, out_of_memory = 0, False
         else:
-            if timed_out or output_exceeded or results_exceeded:
+            if capture.timed_out or capture.over_limit:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             reply = self._collect_status(limits.wall_seconds + 30)
             code = os.waitstatus_to_exitcode(reply["status"])
             out_of_memory = bool(reply.get("out_of_memory"))
-        # Like bwrap, the child reports the sandbox's death by signal N as exit status 128+N.
-        sig = -code if code < 0 else (code - 128 if code > 128 and not timed_out else None)
-        run = sandbox.SandboxRun(
-            exit_code=code if code >= 0 else None,
-            signal=sig,
-            timed_out=timed_out,
-            output_exceeded=output_exceeded,
-            stdout=bytes(kept[0]).decode("utf-8", errors="replace"),
-            stderr=bytes(kept[1]).decode("utf-8", errors="replace"),
-            stdout_truncated=totals[0] > keep,
-            stderr_truncated=totals[1] > keep,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            cpu_limit_ms=limits.cpu_seconds * 1000,
-            results=bytes(kept[2]),
-            results_exceeded=results_exceeded,
-            out_of_memory=out_of_memory,
-        )
-        return run
+        return capture.run(code, int((time.monotonic() - started) * 1000), limits, out_of_memory)
 
 
 if __name__ == "__main__":
