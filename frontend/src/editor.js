@@ -142,10 +142,12 @@ const errorLine = StateField.define({
 
 /**
  * Mount an editor in `parent`. Options: doc (the text), label (its accessible
- * name), dark (boolean), lang ("pt" or "en"), onChange(text) after each edit.
+ * name), dark (boolean), lang ("pt" or "en"), onChange(text) after each edit,
+ * nonce (the page's Content-Security-Policy nonce, which CodeMirror puts on the
+ * <style> element it writes its styles into; the policy refuses that element without it).
  * Returns a small handle; the tests use setValue and getValue too.
  */
-function create({ parent, doc = "", label = "", dark = false, lang = "en", onChange = null }) {
+function create({ parent, doc = "", label = "", dark = false, lang = "en", onChange = null, nonce = "" }) {
   const theme = new Compartment();
   const extensions = [
     lineNumbers(),
@@ -185,6 +187,7 @@ function create({ parent, doc = "", label = "", dark = false, lang = "en", onCha
     }),
   ];
   if (lang === "pt") extensions.push(EditorState.phrases.of(PHRASES_PT));
+  if (nonce) extensions.push(EditorView.cspNonce.of(nonce));
   const view = new EditorView({ parent, state: EditorState.create({ doc, extensions }) });
   return {
     view,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from config.env import env_bool, env_choice, env_int, env_list, env_secret, env_str, private_dir, private_file
 
@@ -202,12 +203,15 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Content-Security-Policy (django-csp): no inline script, no inline style, no plugin, no frame.
 # Data for the scripts travels in <script type="application/json"> blocks (json_script), which
-# the browser does not run. The lesson figures are SVG files loaded as images, never inline.
+# the browser does not run. The lesson figures are SVG files loaded as images, never inline, and
+# the scripts set styles through the DOM (element.style), which the policy allows. One exception:
+# CodeMirror writes its styles into a <style> element, allowed by a per-request nonce that the
+# coding page hands it (only pages that use request.csp_nonce send one).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -63,7 +63,7 @@ def wait_for_draft_save(page, action):
     with page.expect_response(lambda r: r.url.endswith("/draft/") and r.request.method == "POST") as saved:
         action()
     assert saved.value.status == 200, saved.value.text()
-    page.wait_for_function("/\\d/.test(document.querySelector('#draft-status').textContent)")
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#draft-status').textContent)")
 
 
 def test_the_editor_replaces_the_textarea_and_keeps_it_in_sync(live_server, browser_page, alice, course):
@@ -322,11 +322,13 @@ def test_a_refused_save_says_so_keeps_the_text_and_saves_it_after_retry_after(li
 
     page.route("**/draft/", too_many)
     set_code(page, "kept = True\n")
-    page.wait_for_function("document.querySelector('#draft-status').textContent.length > 20")
+    page.wait_for_function("() => document.querySelector('#draft-status').textContent.length > 20")
     failed = page.text_content("#draft-status")
     assert refused and not Draft.objects.exists()
     assert page.get_attribute("#draft-status", "aria-live") == "polite"
     # A second later (Retry-After), with no new typing, it is saved.
-    page.wait_for_function("/\\d\\d:\\d\\d/.test(document.querySelector('#draft-status').textContent)", timeout=8000)
+    page.wait_for_function(
+        "() => /\\d\\d:\\d\\d/.test(document.querySelector('#draft-status').textContent)", timeout=8000
+    )
     assert page.text_content("#draft-status") != failed
     assert Draft.objects.get(student=alice).source == "kept = True\n"

@@ -71,7 +71,7 @@ def test_the_page_refreshes_itself_and_the_resend_button_works(
     page = new_page(chromium)
     log_in(page, live_server.url, "carla")
     page.goto(f"{live_server.url}/c/{course.slug}/staff/operations/")
-    page.wait_for_function("document.querySelector('#ops-updated').textContent.trim() !== ''", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#ops-updated').textContent.trim() !== ''", timeout=20_000)
     stuck = busy_course["stuck"]
     page.click(f"#active-{stuck.pk} button[type=submit]")
     page.wait_for_load_state()

@@ -59,7 +59,7 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
         for queue in GRADING_QUEUES.split(","):
             app.control.add_consumer(queue, destination=["grader@test"], reply=True)
 
-    page.wait_for_function("document.querySelector('#status-card').dataset.final === 'true'", timeout=90_000)
+    page.wait_for_function("() => document.querySelector('#status-card').dataset.final === 'true'", timeout=90_000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     assert page.evaluate("window.__seen") == ["Na fila", "Em execução", "Corrigido"]
     assert page.text_content("#score").strip() == "10 / 10"

@@ -104,7 +104,7 @@ def _watch_status(page) -> None:
 
 
 def _wait_final(page) -> None:
-    page.wait_for_function("document.querySelector('#status-card').dataset.final === 'true'", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#status-card').dataset.final === 'true'", timeout=120_000)
     assert page.evaluate("window.__sameDocument") is True  # changed in place, no reload
 
 
@@ -202,7 +202,7 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     page.click("#submit-code")
     _watch_status(page)
     points = "() => [...document.querySelectorAll('#chart polyline')].reduce((n, l) => n + l.points.numberOfItems, 0)"
-    page.wait_for_function(f"({points})() > 0", timeout=120_000)
+    page.wait_for_function(f"() => ({points})() > 0", timeout=120_000)
     early = page.evaluate(points)
     if page.text_content("#status").strip() == "Em execução":
         visit.check("submission-training-live")

@@ -18,6 +18,8 @@
   const draftStatus = document.getElementById("draft-status");
   const lang = (document.documentElement.lang || "en").split("-")[0];
   const label = form.dataset;
+  // The Content-Security-Policy nonce on this script's tag: CodeMirror's <style> element needs it.
+  const nonce = (document.currentScript && document.currentScript.nonce) || "";
 
   // --- the editor ---------------------------------------------------------------------
   const THEME_KEY = "editor-theme";
@@ -33,6 +35,7 @@
       label: document.getElementById("source-label").textContent.trim(),
       dark: dark,
       lang: lang,
+      nonce: nonce,
       onChange: function (text) {
         area.value = text;
         changed();
