@@ -1,8 +1,8 @@
 """`make run`: the whole platform on one machine, on embedded defaults.
 
 Starts (or reuses) Redis, prepares the database and content, creates the demo
-course, then runs a grading worker, the results consumer, the similarity worker and
-the web server.
+course, then runs a grading worker, the results consumer, the similarity worker, the
+scheduler (the periodic sweeper) and the web server. Its Redis keeps an append-only file.
 Ctrl-C stops everything this script started.
 
     REDIS_URL      use this Redis instead of starting one
@@ -141,8 +141,11 @@ def main() -> int:
                     "127.0.0.1",
                     "--save",
                     "",
+                    # Queued work survives a restart of this Redis (the append-only file, synced each second).
                     "--appendonly",
-                    "no",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
                     "--dir",
                     str(VAR / "redis"),
                     "--loglevel",
@@ -204,6 +207,13 @@ def main() -> int:
             "similarity worker",
             [*celery, "-A", "config", "worker", "-Q", "similarity,bulk", "-c", "1", "-n", "similarity@%h"]
             + ["-l", "INFO"],
+            env,
+            children,
+        )
+        # The scheduler: sends the sweeper (submissions.sweeper) to the results consumer periodically.
+        start(
+            "scheduler",
+            [*celery, "-A", "config", "beat", "--schedule", str(VAR / "celerybeat-schedule"), "-l", "WARNING"],
             env,
             children,
         )

@@ -52,6 +52,8 @@ class RedisServer:
     port: int
     workdir: Path
     process: subprocess.Popen | None = None
+    # As docker-compose and `make run` run it: an append-only file, so a restart keeps the queues.
+    appendonly: bool = False
 
     @property
     def url(self) -> str:
@@ -68,7 +70,7 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
                 "--dir",
                 str(self.workdir),
                 "--logfile",
@@ -125,13 +127,22 @@ class Worker:
         return {k.decode(): v.decode(errors="replace") for k, v in pairs}
 
 
+def celery_command(app: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", app]
+
+
+def start_process(command: list[str], env: dict[str, str], log: Path, name: str) -> Worker:
+    """A process of its own session (so stopping it stops its children), its output in `log`."""
+    handle = log.open("ab")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    return Worker(name, process, log)
+
+
 def start_worker(app: str, queues: str, node: str, env: dict[str, str], log: Path) -> Worker:
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        app,
+        *celery_command(app),
         "worker",
         "-Q",
         queues,
@@ -144,11 +155,7 @@ def start_worker(app: str, queues: str, node: str, env: dict[str, str], log: Pat
         "--without-gossip",
         "--without-mingle",
     ]
-    handle = log.open("ab")
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    return Worker(node, process, log)
+    return start_process(command, env, log, node)
 
 
 def use_broker(app, url: str) -> str:

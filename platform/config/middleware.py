@@ -5,9 +5,11 @@ would show most students' browsers English pages by default. Here only the
 language switch (its cookie) changes the language.
 """
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -53,3 +55,22 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"  # the body is not read: do not keep the connection
             return response
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that does not answer (a locked SQLite file, PostgreSQL restarting) gets the site's
+    own 503 page, in the user's language, with Retry-After, instead of a 500 and a traceback."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DatabaseError):
+            return None
+        logging.getLogger(__name__).warning("database unavailable for %s: %s", request.path, exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "5"
+        return response

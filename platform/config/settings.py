@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database that does not answer: the site's own 503 page, never a 500 with a traceback.
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -268,6 +270,8 @@ OPERATIONS_STALE_SECONDS = env_int("OPERATIONS_STALE_SECONDS", 120)
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 30)
 SWEEP_PUBLISH_GRACE_SECONDS = env_int("SWEEP_PUBLISH_GRACE_SECONDS", 15)
 SWEEP_MAX_DELIVERIES = env_int("SWEEP_MAX_DELIVERIES", 4)
+# A running submission is lost (its worker died) once it runs this long past its time limit.
+SWEEP_RUNNING_GRACE_SECONDS = env_int("SWEEP_RUNNING_GRACE_SECONDS", 90)
 
 # --- Health and metrics -----------------------------------------------------------------
 # /metrics answers a request bearing this token (Authorization: Bearer ...) or a logged-in

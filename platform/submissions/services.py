@@ -252,6 +252,20 @@ def enqueue_grading(submission_id: int) -> bool:
     return True
 
 
+# A submission not taken by the broker within this many seconds of being made is "delayed".
+PUBLISH_EXPECTED_SECONDS = 5
+
+
+def grading_delayed(submission: Submission, now: datetime | None = None) -> bool:
+    """Not final, and either never taken by the broker (it was down) or sent again after a loss."""
+    if submission.is_final:
+        return False
+    if submission.deliveries > 1:
+        return True
+    now = now or timezone.now()
+    return submission.published_at is None and (now - submission.created_at).total_seconds() > PUBLISH_EXPECTED_SECONDS
+
+
 def mark_running(submission_id: int, token: str) -> bool:
     """A worker took the submission: queued becomes running (only with the submission's token)."""
     expected = Submission.objects.filter(pk=submission_id).values_list("token", flat=True).first()

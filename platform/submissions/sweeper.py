@@ -42,9 +42,6 @@ GRADING_QUEUES = ("cpu", "cpu-low", "gpu", "gpu-low")
 RESULTS_QUEUE = "results"
 UNACKED = "unacked"
 UNACKED_INDEX = "unacked_index"
-# A grading takes its sandbox's wall time at most, plus starting, judging and the worker's own
-# retries after an infrastructure failure (5 + 10 + 20 s): past that and this grace, it is lost.
-RUNNING_GRACE_SECONDS = 90
 
 
 @dataclass
@@ -52,6 +49,7 @@ class SweepReport:
     published: list[int] = field(default_factory=list)  # never published before
     resent: list[int] = field(default_factory=list)  # lost by the broker, or by a dead worker
     given_up: list[int] = field(default_factory=list)  # marked sandbox_error, not charged
+    dropped: list[int] = field(default_factory=list)  # a dead worker's copy of work since graded
     broker_reachable: bool = True
 
     def __bool__(self) -> bool:
@@ -169,24 +167,39 @@ def _requeue(submission: Submission) -> bool:
     return bool(updated) and services.enqueue_grading(submission.pk)
 
 
+def _drop_finished_copies(broker: BrokerView, url: str, now: datetime) -> list[int]:
+    """A worker that died after its result went out leaves its copy of the task in `unacked`, which
+    Redis would hand out again after the visibility timeout: graded twice, two hours later."""
+    owners = {_submission_of(task_id): task_id for task_id in broker.unacked_tags}
+    owners.pop(None, None)
+    if not owners:
+        return []
+    cutoff = now - timedelta(seconds=settings.SWEEP_RUNNING_GRACE_SECONDS)
+    done = list(Submission.objects.filter(pk__in=owners, finished_at__lt=cutoff).values_list("pk", flat=True))
+    for pk in done:
+        broker.forget(url, owners[pk])
+    return sorted(done)
+
+
 def sweep(now: datetime | None = None) -> SweepReport:
     now = now or timezone.now()
     report = SweepReport()
-    url = settings.CELERY_BROKER_URL
+    from config.celery import app
+
+    url = app.conf.broker_url
     unpublished_before = now - timedelta(seconds=settings.SWEEP_PUBLISH_GRACE_SECONDS)
     pending = list(
         Submission.objects.filter(status__in=(Submission.Status.QUEUED, Submission.Status.RUNNING))
         .select_related("version")
         .order_by("created_at", "pk")
     )
-    if not pending:
-        return report
     try:
         broker = BrokerView.read(url)
     except redis.RedisError as exc:
         log.warning("sweeper: broker unreachable (%s); nothing re-sent", exc)
         report.broker_reachable = False
         return report
+    report.dropped = _drop_finished_copies(broker, url, now)
     limit = settings.SWEEP_MAX_DELIVERIES
     for submission in pending:
         if submission.status == Submission.Status.QUEUED and submission.published_at is None:
@@ -203,7 +216,10 @@ def sweep(now: datetime | None = None) -> SweepReport:
             kind = report.resent
         else:
             started = submission.started_at or submission.published_at or submission.created_at
-            overdue = (now - started).total_seconds() > time_limit_seconds(submission) + RUNNING_GRACE_SECONDS
+            # A grading takes its sandbox's wall time at most, plus starting, judging and the worker's
+            # own retries after an infrastructure failure (5 + 10 + 20 s): past that and a grace, it is lost.
+            grace = settings.SWEEP_RUNNING_GRACE_SECONDS
+            overdue = (now - started).total_seconds() > time_limit_seconds(submission) + grace
             if not overdue or submission.pk in broker.notices:
                 continue
             broker.forget(url, submission.task_id)

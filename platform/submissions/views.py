@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +23,8 @@ from review import scores as review_scores
 from submissions import charts, ratelimit, services
 from submissions.models import Draft, HintReveal, Submission
 from submissions.tracebacks import student_error_line
+
+log = logging.getLogger(__name__)
 
 
 def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
@@ -181,6 +185,13 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
             form_error = _("Your code was not submitted: %(reason)s.") % {"reason": exc}
             # What the student typed stays in the editor; a refused file is shown as far as it reads.
             source = typed if (typed.strip() or not upload) else source.decode("utf-8", errors="replace")
+        except DatabaseError:
+            # Nothing was saved or charged: the code goes back to the student on a page that needs no database.
+            log.warning("database unavailable while submitting %s", exercise.slug, exc_info=True)
+            shown = source if isinstance(source, str) else source.decode("utf-8", errors="replace")
+            response = render(request, "submissions/busy.html", {"source": shown}, status=503)
+            response["Retry-After"] = "5"
+            return response
         else:
             _discard_draft(enrollment, exercise)  # what it held is now an attempt
             return redirect("submission", submission_id=submission.pk)
@@ -288,6 +299,7 @@ def status_payload(submission: Submission, lang: str, since: int = 0, epoch: int
         "progress": progress.latest(settings.REDIS_URL, submission.pk) if submission.status == "running" else None,
         "series": _series(submission, since, epoch),
         "queue_text": _queue_text(submission),
+        "delayed": services.grading_delayed(submission),
     }
 
 

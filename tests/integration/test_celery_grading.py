@@ -203,11 +203,13 @@ def test_infrastructure_failures_are_retried_then_recorded_uncharged(grading_sta
     assert "bubblewrap" in recorded.report["message"]["en"] or "bwrap" in recorded.report["message"]["en"]
 
 
-def test_a_submission_made_while_redis_is_down_is_kept_and_graded_after_a_requeue(grading_stack, alice, course):
+def test_a_submission_made_while_redis_is_down_is_kept_and_published_by_the_sweeper(
+    grading_stack, alice, course, settings
+):
     import time
 
+    from submissions import sweeper
     from submissions.models import Submission
-    from submissions.services import requeue_stale
 
     redis = grading_stack["redis"]
     redis.stop()
@@ -217,13 +219,15 @@ def test_a_submission_made_while_redis_is_down_is_kept_and_graded_after_a_requeu
         waited = time.monotonic() - started
     finally:
         redis.start()
-    assert Submission.objects.get(pk=submission.pk).status == "queued"
+    assert Submission.objects.filter(pk=submission.pk, status="queued", published_at=None).exists()
     assert waited < 30
     # Both workers reconnect to the restarted broker by themselves.
     test_services.wait_for_workers(grading_stack["app"], ["grader@test", "results@test"], timeout=60)
-    assert requeue_stale(older_than_seconds=0) == 1
+    settings.SWEEP_PUBLISH_GRACE_SECONDS = 0
+    assert sweeper.sweep().published == [submission.pk]
     graded = wait_until_final(submission.pk)
-    assert (graded.status, graded.score) == ("graded", 10.0)
+    assert (graded.status, graded.score, graded.deliveries) == ("graded", 10.0, 1)
+    assert not sweeper.sweep()  # graded: nothing more to send
 
 
 def test_practice_waits_while_work_that_counts_is_queued(grading_stack, alice, bob, carla, course):

@@ -28,6 +28,9 @@
     text(document.getElementById("message"), data.message || "");
     // A failure on our side: the page says why the attempt does not count, and what to do.
     document.getElementById("not-charged").hidden = !(data.final && data.charged === false);
+    // Not sent to the grader yet, or sent again after a loss: saved, graded later, not charged meanwhile.
+    const delayed = document.getElementById("delayed");
+    if (delayed) delayed.hidden = !(data.delayed && !data.final);
 
     const queue = document.getElementById("queue-info");
     if (queue) { text(queue, data.queue_text); queue.hidden = !data.queue_text; }
