@@ -72,7 +72,7 @@ class Workers(HealthCheck):
         if not online:
             raise ServiceUnavailable("no worker answered")
         if missing:
-            raise ServiceUnavailable(f"{len(online)} workers; no worker consumes: {', '.join(missing)}")
+            raise ServiceUnavailable(f"{len(online)} answered; no worker consumes: {', '.join(missing)}")
 
     def __repr__(self) -> str:
         return "Workers"
