@@ -5,6 +5,7 @@ python -m grader validate [EXERCISES_DIR]
 python -m grader selftest [--seeds N]                # every exercise grades as declared, on seeds 1..N
 python -m grader corpus temperature-meaning          # where a rubric disagrees with its answer corpus
 python -m grader schema > docs/exercise.schema.json
+python -m grader seccomp-profile > deploy/seccomp-worker.json   # the grading worker container's filter
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ def _schema(args: argparse.Namespace) -> int:
     from grader import manifest
 
     sys.stdout.write(manifest.schema_text())
+    return 0
+
+
+def _seccomp_profile(args: argparse.Namespace) -> int:
+    from grader.sandbox import seccomp
+
+    sys.stdout.write(seccomp.container_profile_json())
     return 0
 
 
@@ -178,5 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     corpus.set_defaults(func=_corpus)
     schema = sub.add_parser("schema", help="print the JSON Schema of exercise.toml (for editors)")
     schema.set_defaults(func=_schema)
+    profile = sub.add_parser(
+        "seccomp-profile", help="print the grading worker container's seccomp profile (deploy/seccomp-worker.json)"
+    )
+    profile.set_defaults(func=_seccomp_profile)
     args = parser.parse_args(argv)
     return args.func(args)

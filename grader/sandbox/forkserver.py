@@ -168,13 +168,13 @@ def sweep_leftovers() -> None:
 
 class _Server:
     def __init__(self, conn: socket.socket):
+        # Compiled once, installed by every child: a server that cannot build it never starts.
+        self.program = seccomp.sandbox_bpf()
         self.conn = conn
         sweep_leftovers()
         self.new_root = tempfile.mkdtemp(prefix=f"grader-root-{os.getpid()}-")
         self.read_only = python_roots()
         self.defaults = Limits()
-        # Compiled once, installed by every child: a server that cannot build it never starts.
-        self.program = seccomp.sandbox_bpf()
         self.prepared: _Prepared | None = None
 
     def prepare(self, devices: list[str]) -> _Prepared:
