@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.usefixtures("sandbox_ready")
 
 
-@pytest.mark.parametrize("script", ["grading.py", "training.py"])
+@pytest.mark.parametrize("script", ["grading.py", "training.py", "burst.py"])
 def test_the_benchmark_runs_in_smoke_mode_and_prints_its_figures(script):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), "--smoke"],
