@@ -31,6 +31,7 @@ WORKDIR = Path(tempfile.mkdtemp(prefix="bench-grading-"))
 os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "GENERATE_SECRET_KEY": "1",  # a throw-away key in WORKDIR (production settings require one)
         "VAR_DIR": str(WORKDIR),
         "DATABASE_URL": f"sqlite:///{WORKDIR / 'bench.sqlite3'}",
     }
