@@ -184,14 +184,17 @@ def csrf_of(page: str) -> str:
 @dataclass
 class Results:
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     feedback: list[float] = field(default_factory=list)
     sent: list[float] = field(default_factory=list)  # monotonic time of each submission sent
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def request(self, seconds: float, problem: str | None = None) -> None:
+    def request(self, seconds: float, problem: str | None = None, kind: str = "") -> None:
         with self.lock:
             self.latencies.append(seconds)
+            if kind:
+                self.by_kind.setdefault(kind, []).append(seconds)
             if problem:
                 self.errors.append(problem)
 
@@ -210,7 +213,7 @@ class Student:
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
 
-    def call(self, path: str, data: dict | list | None = None) -> tuple[int, str, str]:
+    def call(self, path: str, data: dict | list | None = None, kind: str = "") -> tuple[int, str, str]:
         """One request; (status, body, Location). Redirects are not followed (each is a request)."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         url = self.base + path  # always http://127.0.0.1:<port>/...
@@ -227,39 +230,41 @@ class Student:
             self.results.request(time.monotonic() - started, f"{path}: {exc}")
             return 0, "", ""
         problem = f"{path}: HTTP {status}" if status >= 400 else None
-        self.results.request(time.monotonic() - started, problem)
+        self.results.request(time.monotonic() - started, problem, kind or path)
         return status, text, location
 
     def think(self, low: float = 1.0, high: float = 3.0) -> None:
         time.sleep(random.uniform(low, high) * self.pace)
 
     def run(self, lesson: str, quiz: list[str]) -> None:
-        _, page, _ = self.call("/accounts/login/")
+        _, page, _ = self.call("/accounts/login/", kind="login page")
         status, _, _ = self.call(
-            "/accounts/login/", {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)}
+            "/accounts/login/",
+            {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)},
+            kind="log in",
         )
         if status != 302:
             self.results.request(0.0, f"login of {self.username}: HTTP {status}")
             return
-        self.call(f"/c/{COURSE}/")
+        self.call(f"/c/{COURSE}/", kind="dashboard")
         self.think()
-        self.call(f"/c/{COURSE}/l/{lesson}/")
+        self.call(f"/c/{COURSE}/l/{lesson}/", kind="lesson")
         self.think()
         for slug in random.sample(quiz, min(10, len(quiz))):
-            status, page, _ = self.call(f"/c/{COURSE}/e/{slug}/")
+            status, page, _ = self.call(f"/c/{COURSE}/e/{slug}/", kind="quiz page")
             if status != 200:
                 continue
             form = FormReader("quiz-form")
             form.feed(page)
             self.think(2, 5)
-            self.call(f"/c/{COURSE}/e/{slug}/", form.fields)
+            self.call(f"/c/{COURSE}/e/{slug}/", form.fields, kind="quiz answer")
         for slug in CODE_EXERCISES:
-            status, page, _ = self.call(f"/c/{COURSE}/e/{slug}/")
+            status, page, _ = self.call(f"/c/{COURSE}/e/{slug}/", kind="code page")
             self.think(2, 5)
             source = (next(ROOT.glob(f"exercises/*/{slug}/solution.py"))).read_text()
             sent = time.monotonic()
             status, _, location = self.call(
-                f"/c/{COURSE}/e/{slug}/", {"source": source, "csrfmiddlewaretoken": csrf_of(page)}
+                f"/c/{COURSE}/e/{slug}/", {"source": source, "csrfmiddlewaretoken": csrf_of(page)}, kind="submit"
             )
             if status != 302 or "/submissions/" not in location:
                 self.results.request(0.0, f"submission of {slug} by {self.username}: HTTP {status}")
@@ -267,11 +272,11 @@ class Student:
             with self.results.lock:
                 self.results.sent.append(sent)
             path = urllib.parse.urlparse(location).path
-            self.call(path)
+            self.call(path, kind="submission page")
             deadline = sent + 600
             while time.monotonic() < deadline:
                 time.sleep(1.0)  # STATUS_POLL_MS, while the tab is visible
-                status, text, _ = self.call(path + "status.json")
+                status, text, _ = self.call(path + "status.json", kind="status poll")
                 if status == 200 and json.loads(text).get("final"):
                     with self.results.lock:
                         self.results.feedback.append(time.monotonic() - sent)
@@ -408,6 +413,11 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "database": database_url.split(":", 1)[0],
         }
+        for kind, values in sorted(results.by_kind.items()):
+            print(
+                f"{kind:>16}: {len(values):5d} requests, p50 {percentile(values, 50) * 1000:7.1f} ms, "
+                f"p95 {percentile(values, 95) * 1000:7.1f} ms, p99 {percentile(values, 99) * 1000:7.1f} ms"
+            )
         for problem in results.errors[:10]:
             print(f"error: {problem}")
         print(f"{made} submissions, {graded} graded, {figures['quiz_answers']} quiz answers stored")

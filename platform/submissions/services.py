@@ -230,6 +230,11 @@ def enqueue_grading(submission_id: int) -> bool:
     submission = Submission.objects.select_related("exercise", "version").get(pk=submission_id)
     if submission.is_final:
         return False
+    if not submission.token:
+        # A row made before tokens existed (or by hand): it gets one before its task goes out.
+        submission.token = contract.new_token()
+        Submission.objects.filter(pk=submission_id, token="").update(token=submission.token)
+        submission.refresh_from_db(fields=["token"])
     task_id = task_id_for(submission)
     try:
         app.send_task(

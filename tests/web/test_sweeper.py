@@ -188,3 +188,13 @@ def test_the_page_says_grading_is_delayed_while_a_submission_waits_unpublished(c
     Submission.objects.filter(pk=submission.pk).update(published_at=timezone.now(), deliveries=1)
     page = client.get(reverse("submission", args=[submission.pk])).content.decode()
     assert 'id="delayed" class="notice" role="note" hidden' in page
+
+
+def test_a_row_made_before_tokens_gets_one_before_its_task_goes_out(queue_broker, alice, course):
+    submission = submit(alice, course)
+    Submission.objects.filter(pk=submission.pk).update(token="")  # as a row from before the upgrade
+    assert sweeper.sweep().published == [submission.pk]
+    submission.refresh_from_db()
+    message = json.loads(queue_broker.lrange("cpu", 0, -1)[0])
+    assert submission.token and message["headers"]["id"] == submission.task_id
+    assert services.mark_running(submission.pk, submission.token)
