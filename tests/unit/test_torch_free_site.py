@@ -35,9 +35,7 @@ print(len(imported), ",".join(heavy) or "-")
 
 def test_the_site_imports_no_torch_after_setup_and_every_app_module():
     env = {"PATH": "/usr/bin:/bin", "GENERATE_SECRET_KEY": "1", "VAR_DIR": str(REPO / "var")}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     count, heavy = done.stdout.split()
     assert int(count) > 50  # every module of every app was imported, views and tasks included
@@ -48,8 +46,6 @@ def test_the_probe_would_see_torch_if_a_site_module_imported_it(tmp_path):
     """The check above can fail: the same probe, told to import the engine, reports torch."""
     env = {"PATH": "/usr/bin:/bin", "GENERATE_SECRET_KEY": "1", "VAR_DIR": str(REPO / "var")}
     probe = PROBE.replace('"grader.content")', '"grader.content", "grader.engine")')
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "torch" in done.stdout.split()[1]
