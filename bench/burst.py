@@ -283,6 +283,47 @@ class Student:
                     break
 
 
+CLOCK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent, name, CPU seconds of it and of its children it has waited for)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
+        found[int(entry.name)] = (int(fields[1]), name, (utime + stime + cutime + cstime) / CLOCK)
+    return found
+
+
+def cpu_by_group(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process and everything below it; `postgres` is the
+    server's whole tree (its backends are reaped by the postmaster, so they count there)."""
+    table = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return table.get(pid, (0, "", 0.0))[2] + sum(tree(child) for child in children.get(pid, ()))
+
+    totals = {name: tree(pid) for name, pid in roots.items()}
+    postmasters = [
+        pid
+        for pid, (parent, name, _) in table.items()
+        if name == "postgres" and table.get(parent, (0, ""))[1] != "postgres"
+    ]
+    totals["postgres"] = sum(tree(pid) for pid in postmasters)
+    return totals
+
+
 def wait_http(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -370,6 +411,10 @@ def main() -> int:
         services.wait_for_workers(app, ["results@burst", "grader1@burst", "grader2@burst"])
         print(f"stack up in {time.monotonic() - started:.0f} s; the burst begins ({args.window:.0f} s window)")
 
+        roots = {process.name: process.process.pid for process in processes}
+        roots["redis"] = redis.process.pid
+        before = cpu_by_group(roots)
+        own_before = time.process_time()
         results = Results()
         base = f"http://127.0.0.1:{port}"
         # A student's own steps take about 60 s of waiting at pace 1; the latest starts at 60 % of the window.
@@ -386,6 +431,9 @@ def main() -> int:
         for thread in threads:
             thread.join(timeout=max(1.0, args.window + 900 - (time.monotonic() - burst_start)))
         elapsed = time.monotonic() - burst_start
+        after = cpu_by_group(roots)
+        cpu = {name: round(after[name] - before.get(name, 0.0), 1) for name in after}
+        cpu["load generator"] = round(time.process_time() - own_before, 1)
 
         rows = list(Submission.objects.values_list("status", "created_at", "finished_at"))
         made = len(rows)
@@ -411,8 +459,13 @@ def main() -> int:
             "feedback_p95_s": round(percentile(results.feedback, 95) or 0, 2),
             "drain_s": round(drain, 2) if drain is not None else None,
             "cpus": os.cpu_count(),
+            "cpu_s": cpu,
             "database": database_url.split(":", 1)[0],
         }
+        print(
+            "CPU seconds during the burst: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]))
+        )
         for kind, values in sorted(results.by_kind.items()):
             print(
                 f"{kind:>16}: {len(values):5d} requests, p50 {percentile(values, 50) * 1000:7.1f} ms, "

@@ -410,12 +410,13 @@ class QuizState:
         return answer.correct or self.late or self.left == 0
 
 
-def quiz_state(enrollment: Enrollment, exercise: Exercise) -> QuizState:
+def quiz_state(enrollment: Enrollment, exercise: Exercise, deadline: deadlines.Deadline | None = None) -> QuizState:
+    """The student's state on a quiz item; `deadline` when the caller has just read it (same request)."""
     version = exercise.current_version
     assert version is not None
     spec = version.data["quiz"]
     policy = quiz_policy(exercise, enrollment.course)
-    deadline = late_policy_for(enrollment.course, exercise, enrollment.user)
+    deadline = deadline or late_policy_for(enrollment.course, exercise, enrollment.user)
     due = deadline.due
     late = deadline.practice()
     answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))

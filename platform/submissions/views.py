@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Exercise, pick_language
 from catalog.rendering import render_author_markdown
+from courses import deadlines
 from courses.access import get_enrollment, get_exercise_in_course, is_staff_of
 from courses.models import Enrollment
 from grader import progress, quiz
@@ -51,13 +53,27 @@ def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) 
         context = {"course": enrollment.course, "lesson": exercise.lesson, "deadline": deadline}
         return render(request, "courses/not_open.html", context, status=403)
     if exercise.kind == Exercise.QUIZ:
-        return _quiz_page(request, enrollment, exercise)
-    return _code_page(request, enrollment, exercise)
+        return _quiz_page(request, enrollment, exercise, deadline)
+    return _code_page(request, enrollment, exercise, deadline)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    pk: int
+    slug: str
+    display_title: str
 
 
 def _neighbours(exercise: Exercise) -> dict:
     """The items before and after this one in its lesson, in the lesson's order, for "previous" and "next"."""
-    items = list(Exercise.objects.filter(lesson=exercise.lesson_id, active=True).select_related("current_version"))
+    # Only the ids, slugs and titles: loading every item's whole version (its quiz spec, its prompt)
+    # cost a JSON decode per item on every item page.
+    items = [
+        Neighbour(pk, slug, pick_language(title) if isinstance(title, dict) else slug)
+        for pk, slug, title in Exercise.objects.filter(lesson=exercise.lesson_id, active=True).values_list(
+            "pk", "slug", "current_version__data__title"
+        )
+    ]
     index = next(i for i, item in enumerate(items) if item.pk == exercise.pk)
     return {
         "previous_item": items[index - 1] if index > 0 else None,
@@ -89,14 +105,16 @@ def policy_text(policy: dict) -> str:
     return _("Up to %(n)d attempts; your best answer counts.") % {"n": limit}
 
 
-def _quiz_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
+def _quiz_page(
+    request: HttpRequest, enrollment: Enrollment, exercise: Exercise, deadline: deadlines.Deadline
+) -> HttpResponse:
     version = exercise.current_version
     assert version is not None
     spec = version.data["quiz"]
     item = quiz.item_type(spec["type"])
     form_error = None
     given = ""
-    state = services.quiz_state(enrollment, exercise)
+    state = services.quiz_state(enrollment, exercise, deadline)
     if request.method == "POST":
         # Read with the shuffle the page showed (options post per-student tokens, not their ids).
         given = item.read_form(spec, request.POST, seed=state.seed)
@@ -162,7 +180,9 @@ def _typed_anew(enrollment: Enrollment, exercise: Exercise, typed: str) -> bool:
     return last is None or text != last.source.strip()
 
 
-def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise) -> HttpResponse:
+def _code_page(
+    request: HttpRequest, enrollment: Enrollment, exercise: Exercise, deadline: deadlines.Deadline
+) -> HttpResponse:
     version = exercise.current_version
     assert version is not None
     form_error = None
@@ -198,7 +218,9 @@ def _code_page(request: HttpRequest, enrollment: Enrollment, exercise: Exercise)
     submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
     limit = services.attempt_limit(exercise, enrollment.course)
     used = services.attempts_used(enrollment, exercise)
-    deadline = services.late_policy_for(enrollment.course, exercise, request.user)
+    if request.method == "POST":
+        # A submission may have passed the due date meanwhile: the page shows the dates as they are now.
+        deadline = services.late_policy_for(enrollment.course, exercise, request.user)
     due = deadline.due
     late = deadline.practice()  # past the due date and nothing more counts
     closed = deadline.closed() and not enrollment.is_staff_role
