@@ -51,7 +51,7 @@ test: $(VENV)/.dev-installed lint validate selftest
 DB_TESTS := tests/web tests/browser tests/integration/test_celery_grading.py tests/integration/test_gpu.py \
 	tests/integration/test_operations_live.py tests/integration/test_review_race.py \
 	tests/integration/test_similarity_worker.py tests/integration/test_regrade_worker.py \
-	tests/integration/test_welcome_mail_worker.py tests/integration/test_nothing_lost.py
+	tests/integration/test_welcome_mail_worker.py tests/integration/test_nothing_lost.py tests/integration/test_health_live.py
 test-db: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(DB_TESTS) $(PYTEST_ARGS)
 
