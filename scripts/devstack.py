@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.queues import worker_queues  # noqa: E402 - pure, imports nothing heavy
+
 VAR = Path(os.environ.get("VAR_DIR") or ROOT / "var")
 PYTHON = sys.executable
 
@@ -185,7 +189,9 @@ def main() -> int:
                 "grader.worker",
                 "worker",
                 "-Q",
-                "cpu,gpu,cpu-low,gpu-low,cpu-regrade,gpu-regrade",  # in priority order: practice, then regrades wait
+                # As docker-compose's worker-cpu with no GPU worker: the gpu queues too, on the CPU budget;
+                # in the order it reads them (on-time work, practice, regrades).
+                ",".join(worker_queues("cpu", {})),
                 "-c",
                 "1",
                 "-n",

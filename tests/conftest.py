@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from grader.queues import worker_queues
 from tests import services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,8 +142,9 @@ def choice_value(user, course, slug: str, option: str) -> str:
 # --- real services ------------------------------------------------------------------
 
 
-# As production lists them: on-time work first, practice (`-low`) after, staff regrades last.
-GRADING_QUEUES = "cpu,gpu,cpu-low,gpu-low,cpu-regrade,gpu-regrade"
+# As production lists them (a cpu worker with no GPU worker beside it): on-time work first,
+# practice (`-low`) after, staff regrades last.
+GRADING_QUEUES = ",".join(worker_queues("cpu", {}))
 
 
 def pause_grader(app) -> None:
