@@ -471,3 +471,10 @@ def test_settings_read_the_old_keys_for_rotation(tmp_path):
     code = "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['old-key-1', 'old-key-2']"
+
+
+def test_the_web_process_count_follows_web_concurrency():
+    """gunicorn takes WEB_CONCURRENCY only when its command names no --workers (the flag would win)."""
+    web = services()["web"]
+    assert "WEB_CONCURRENCY" in web["environment"]
+    assert not any(str(part).startswith(("--workers", "-w")) for part in web["command"])
