@@ -8,6 +8,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -342,7 +343,7 @@ def with_database(store, patience: float = STORE_PATIENCE_SECONDS, sleep=time.sl
     """Call `store()` until the database takes it, waiting longer each time (a locked SQLite
     file, a restarting PostgreSQL); re-raise the last DatabaseError once `patience` is spent."""
     deadline = time.monotonic() + patience
-    for attempt in range(10_000):
+    for attempt in itertools.count():
         try:
             return store()
         except DatabaseError:
@@ -353,7 +354,6 @@ def with_database(store, patience: float = STORE_PATIENCE_SECONDS, sleep=time.sl
             sleep(wait)
             # A connection the server dropped is replaced on the next query.
             close_old_connections()
-    raise RuntimeError("unreachable")
 
 
 def student_key(user_id: int, variant: int = 0) -> str:

@@ -23,6 +23,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -56,12 +57,17 @@ class SweepReport:
         return bool(self.published or self.resent or self.given_up)
 
 
-def _task_id(message: bytes | str) -> str | None:
+def _decoded(raw: bytes | str) -> Any:
     try:
-        headers = json.loads(message).get("headers") or {}
-    except (ValueError, AttributeError):
+        return json.loads(raw)
+    except ValueError:
         return None
-    task_id = headers.get("id")
+
+
+def _task_id(message: Any) -> str | None:
+    """The task id in a decoded kombu message's headers; None for anything else."""
+    headers = message.get("headers") if isinstance(message, dict) else None
+    task_id = headers.get("id") if isinstance(headers, dict) else None
     return task_id if isinstance(task_id, str) else None
 
 
@@ -91,7 +97,7 @@ class BrokerView:
         for queue in (*GRADING_QUEUES, RESULTS_QUEUE):
             for key in redis_keys(queue):
                 for message in client.lrange(key, 0, -1):
-                    task_id = _task_id(message)
+                    task_id = _task_id(_decoded(message))
                     if task_id is None:
                         continue
                     if queue == RESULTS_QUEUE:
@@ -101,11 +107,9 @@ class BrokerView:
                     else:
                         ids.add(task_id)
         for tag, value in client.hgetall(UNACKED).items():
-            try:
-                message = json.loads(value)[0]
-            except (ValueError, IndexError, TypeError):
-                continue
-            task_id = _task_id(json.dumps(message))
+            # kombu keeps [message, exchange, routing key] for each task a worker took.
+            entry = _decoded(value)
+            task_id = _task_id(entry[0] if isinstance(entry, list) and entry else None)
             if task_id is None:
                 continue
             owner = _submission_of(task_id)

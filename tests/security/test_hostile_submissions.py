@@ -18,11 +18,6 @@ SECRET = "s3cr3t-value-that-must-not-leak"
 ZEROS = "\nimport torch\ndef softmax(z, temperature=1.0, dim=-1):\n    return torch.zeros_like(z)\n"
 
 
-@pytest.fixture(params=["warm", "cold"])
-def warm(request):
-    return request.param == "warm"
-
-
 @pytest.fixture
 def exercise():
     exercise = content.find_exercise("softmax-temperature", EXERCISES)

@@ -18,11 +18,6 @@ from tests.conftest import EXERCISES, SOLUTION
 pytestmark = [pytest.mark.usefixtures("sandbox_ready"), pytest.mark.security]
 
 
-@pytest.fixture(params=["warm", "cold"])
-def warm(request):
-    return request.param == "warm"
-
-
 def exercise(name):
     return content.find_exercise(name, EXERCISES)
 

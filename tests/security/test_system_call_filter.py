@@ -191,11 +191,6 @@ def hostile(family: str) -> tuple[str, list[tuple[str, int | None]]]:
     return "\n".join(lines) + "\n" + SOLUTION, expected
 
 
-@pytest.fixture(params=["warm", "cold"])
-def warm(request):
-    return request.param == "warm"
-
-
 @pytest.fixture
 def exercise():
     exercise = content.find_exercise("softmax-temperature", EXERCISES)

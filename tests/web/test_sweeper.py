@@ -46,8 +46,7 @@ def waiting_ids(client, queue="cpu") -> list[int]:
 
 
 def submit(user, course):
-    with_commit = services.submit_code(enrollment_of(user, course), exercise(SLUG), SOLUTION)
-    return with_commit
+    return services.submit_code(enrollment_of(user, course), exercise(SLUG), SOLUTION)
 
 
 def run_on_commit(django_capture_on_commit_callbacks, user, course):
