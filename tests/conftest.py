@@ -147,17 +147,37 @@ def choice_value(user, course, slug: str, option: str) -> str:
 GRADING_QUEUES = ",".join(worker_queues("cpu", {}))
 
 
-def pause_grader(app) -> None:
-    """The test grading worker stops taking tasks (they wait in Redis)."""
-    for queue in GRADING_QUEUES.split(","):
-        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
+# Each control command waits for the worker's answer (a busy worker on a loaded machine can take
+# over a second), and a ping separates the cancels from the adds: a queue cancelled and re-added
+# within one read of the worker's event loop can end up with no consumer at all (kombu defers the
+# cancel to the end of the read, where it also drops the new consumer's callback), and its
+# messages are then requeued for ever ("Requeuing undeliverable message ... No consumers").
+CONTROL_TIMEOUT = 10
 
 
-def resume_grader(app) -> None:
-    # Cancelled and re-added in order (a re-added queue goes last, and workers read their queues in order).
-    pause_grader(app)
+def _control(app, command: str, queue: str, node: str) -> None:
+    getattr(app.control, command)(queue, destination=[node], reply=True, timeout=CONTROL_TIMEOUT)
+
+
+def _settle(app, node: str) -> None:
+    if not app.control.ping(destination=[node], timeout=CONTROL_TIMEOUT):
+        raise RuntimeError(f"{node} did not answer a ping")
+
+
+def pause_grader(app, queues: str = GRADING_QUEUES, node: str = "grader@test") -> None:
+    """The test grading worker stops taking tasks from `queues` (they wait in Redis)."""
+    for queue in queues.split(","):
+        _control(app, "cancel_consumer", queue, node)
+    _settle(app, node)
+
+
+def resume_grader(app, node: str = "grader@test") -> None:
+    """Back on every queue, in production's order (a re-added queue goes last, and workers read
+    their queues in order): everything is cancelled first, then added in order."""
+    pause_grader(app, node=node)
     for queue in GRADING_QUEUES.split(","):
-        app.control.add_consumer(queue, destination=["grader@test"], reply=True)
+        _control(app, "add_consumer", queue, node)
+    _settle(app, node)
 
 
 @pytest.fixture(scope="session")

@@ -195,3 +195,30 @@ def database_url(settings_dict: dict) -> str:
         port = settings_dict.get("PORT") or 5432
         return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
     raise ValueError(f"unsupported engine {engine}")
+
+
+def stack_report(stack: dict, lines: int = 25) -> str:
+    """What the grading stack was doing, for the message of a test that waited in vain: the
+    latest submissions' rows, the broker's queues and unacked tasks, and each worker's last lines."""
+    import redis
+
+    from submissions.models import Submission
+
+    parts = []
+    fields = ("id", "status", "queue", "created_at", "published_at", "deliveries", "started_at", "finished_at")
+    for row in Submission.objects.order_by("-pk").values(*fields)[:5]:
+        parts.append("submission " + " ".join(f"{k}={row[k]}" for k in fields))
+    try:
+        client = redis.Redis.from_url(stack["redis"].url, socket_timeout=2)
+        queues = {key.decode(): client.llen(key) for key in client.keys("*") if client.type(key) == b"list"}
+        parts.append(f"broker lists {queues}, unacked {client.hlen('unacked')}")
+    except redis.RedisError as exc:
+        parts.append(f"broker unreachable: {exc}")
+    for name in ("grader", "results"):
+        worker = stack.get(name)
+        if worker is None:
+            continue
+        alive = "running" if worker.process.poll() is None else f"exited {worker.process.returncode}"
+        tail = worker.log.read_text(errors="replace").splitlines()[-lines:] if worker.log.exists() else []
+        parts.append(f"--- {name} ({alive}), last {len(tail)} log lines:\n" + "\n".join(tail))
+    return "\n".join(parts)

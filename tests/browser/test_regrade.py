@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.browser.axe import audit, describe
 from tests.browser.conftest import log_in, new_page, no_sideways_scroll, screenshot, sticking_out
-from tests.conftest import GRADING_QUEUES, NAIVE_SOFTMAX, SOLUTION, exercise
+from tests.conftest import NAIVE_SOFTMAX, SOLUTION, exercise, pause_grader, resume_grader
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -34,14 +34,6 @@ def graded_on_an_older_version(course, students):
     return made
 
 
-def _consumers(app, add: bool):
-    for queue in GRADING_QUEUES.split(","):
-        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
-    if add:  # re-added in order: workers read their queues in the order they were added
-        for queue in GRADING_QUEUES.split(","):
-            app.control.add_consumer(queue, destination=["grader@test"], reply=True)
-
-
 def check_page(page, name):
     found = audit(page)
     assert not found, describe({name: found})
@@ -66,7 +58,7 @@ def test_an_instructor_starts_a_regrade_watches_the_preview_fill_and_applies_it(
     page.check('input[name="scope"][value="older"]')
     check_page(page, "new-wide")
 
-    _consumers(app, add=False)  # the worker steps aside, so the page is seen while it waits
+    pause_grader(app)  # the worker steps aside, so the page is seen while it waits
     try:
         page.click("#regrade-start-button")
         page.wait_for_load_state()
@@ -75,7 +67,7 @@ def test_an_instructor_starts_a_regrade_watches_the_preview_fill_and_applies_it(
         assert page.locator("#apply-button").count() == 0
         check_page(page, "running-wide")
     finally:
-        _consumers(app, add=True)
+        resume_grader(app)
 
     # The page fills in by itself, then shows the decision once every attempt is graded.
     page.wait_for_selector("#apply-button", timeout=120_000)

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.editor import set_code
-from tests.conftest import GRADING_QUEUES, SOLUTION, exercise
+from tests.conftest import SOLUTION, exercise, pause_grader, resume_grader
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
 
     # Hold the grading queue so the page is seen waiting, then let it go.
     app = grading_stack["app"]
-    app.control.cancel_consumer("cpu", destination=["grader@test"], reply=True)
+    pause_grader(app, "cpu")
     try:
         page.click("#submit-code")
         page.wait_for_selector("#status")
@@ -53,11 +53,7 @@ def test_student_answers_a_quiz_and_watches_code_being_graded(grading_stack, liv
         page.wait_for_timeout(600)
         assert page.text_content("#status").strip() == "Na fila"
     finally:
-        # Re-added in order (a re-added queue goes last, and workers read their queues in order).
-        for queue in GRADING_QUEUES.split(","):
-            app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
-        for queue in GRADING_QUEUES.split(","):
-            app.control.add_consumer(queue, destination=["grader@test"], reply=True)
+        resume_grader(app)
 
     page.wait_for_function("() => document.querySelector('#status-card').dataset.final === 'true'", timeout=90_000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened

@@ -10,6 +10,7 @@ screenshotted into var/screenshots/.
 import tomllib
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from grader import quiz
 from grader.quiz.base import pick
@@ -17,7 +18,8 @@ from grader.quiz.ordering import right_orders
 from tests.browser.axe import audit, describe
 from tests.browser.conftest import new_page, no_sideways_scroll, screenshot
 from tests.browser.editor import set_code
-from tests.conftest import EXERCISES, GRADING_QUEUES, NAIVE_SOFTMAX, SOLUTION
+from tests.conftest import EXERCISES, NAIVE_SOFTMAX, SOLUTION, pause_grader, resume_grader
+from tests.services import stack_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -103,8 +105,12 @@ def _watch_status(page) -> None:
     )
 
 
-def _wait_final(page) -> None:
-    page.wait_for_function("() => document.querySelector('#status-card').dataset.final === 'true'", timeout=120_000)
+def _wait_final(page, stack) -> None:
+    try:
+        page.wait_for_function("() => document.querySelector('#status-card').dataset.final === 'true'", timeout=120_000)
+    except PlaywrightTimeout:
+        status = page.text_content("#status-card")
+        pytest.fail(f"not graded in 120 s; the page shows {' '.join(status.split())!r}\n{stack_report(stack)}")
     assert page.evaluate("window.__sameDocument") is True  # changed in place, no reload
 
 
@@ -161,7 +167,7 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     set_code(page, NAIVE_SOFTMAX)
     page.click("#submit-code")
     _watch_status(page)
-    _wait_final(page)
+    _wait_final(page, grading_stack)
     assert page.text_content("#status").strip() == "Corrigido"
     assert page.locator("#checks tr.bad").count() >= 1
     visit.check("submission-failing")
@@ -170,7 +176,7 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     page.goto(f"{base}/c/{course.slug}/e/softmax-temperature/")
     set_code(page, "import time\ntime.sleep(1.5)\n" + SOLUTION)
     app = grading_stack["app"]
-    app.control.cancel_consumer("cpu", destination=["grader@test"], reply=True)
+    pause_grader(app, "cpu")
     try:
         page.click("#submit-code")
         _watch_status(page)
@@ -179,11 +185,8 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
         assert "Posição na fila" in page.text_content("#queue-info")
         visit.check("submission-queued")
     finally:
-        # Re-added in order (a re-added queue goes last, and workers read their queues in order).
-        for queue in GRADING_QUEUES.split(","):
-            app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
-            app.control.add_consumer(queue, destination=["grader@test"], reply=True)
-    _wait_final(page)
+        resume_grader(app)
+    _wait_final(page, grading_stack)
     assert page.evaluate("window.__seen") == ["Na fila", "Em execução", "Corrigido"]
     assert page.text_content("#score").strip() == "10 / 10"
     visit.check("submission-passing")
@@ -206,7 +209,7 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     early = page.evaluate(points)
     if page.text_content("#status").strip() == "Em execução":
         visit.check("submission-training-live")
-    _wait_final(page)
+    _wait_final(page, grading_stack)
     assert page.text_content("#status").strip() == "Corrigido"
     assert page.evaluate(points) > early  # it grew as the events came
     assert "loss caiu de" in page.text_content("#chart-caption")

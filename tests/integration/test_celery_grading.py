@@ -237,13 +237,12 @@ def test_practice_waits_while_work_that_counts_is_queued(grading_stack, alice, b
     from django.utils import timezone
 
     from courses.models import CourseLesson
-    from tests.conftest import GRADING_QUEUES
+    from tests.conftest import GRADING_QUEUES, pause_grader, resume_grader
 
-    app, queues = grading_stack["app"], GRADING_QUEUES.split(",")
+    app = grading_stack["app"]
     lesson = CourseLesson.objects.filter(course=course, lesson=exercise("softmax-temperature").lesson)
     # The session's worker steps aside; a fresh one, started once everything is queued, shows the order.
-    for queue in queues:
-        app.control.cancel_consumer(queue, destination=["grader@test"], reply=True)
+    pause_grader(app)
     worker = None
     try:
         lesson.update(due_at=timezone.now() - timedelta(minutes=1))
@@ -265,8 +264,7 @@ def test_practice_waits_while_work_that_counts_is_queued(grading_stack, alice, b
     finally:
         if worker is not None:
             worker.stop()
-        for queue in queues:
-            app.control.add_consumer(queue, destination=["grader@test"], reply=True)
+        resume_grader(app)
 
 
 def test_a_flooding_student_never_delays_another_students_first_submission(grading_stack, client, alice, bob, course):
