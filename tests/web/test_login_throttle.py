@@ -45,3 +45,51 @@ def test_the_admin_login_counts_too(client, alice):
     for _ in range(LIMIT):
         _login(client, "alice", "wrong", url=admin)
     assert _login(client, "alice", "alice-pass-123").status_code == 429
+
+
+def _through_proxy(client, username, password, forwarded):
+    # Every request arrives from the proxy's address; the proxy appends the address it saw.
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_proxy_one_address_is_paused_not_everyone_behind_it(client, settings, alice, bob):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(LIMIT):
+        # The attacker also forges an entry on the left: the proxy's own entry (the right one) counts.
+        _through_proxy(client, f"nobody{n}", "guess", f"198.51.100.{n}, 203.0.113.9")
+    assert _through_proxy(client, "bob", "bob-pass-123", "203.0.113.9").status_code == 429
+    assert _through_proxy(client, "bob", "bob-pass-123", "203.0.113.10").status_code == 302
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client, settings, alice, bob):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(LIMIT):
+        # A client cannot dodge the address limit by sending a new X-Forwarded-For each time.
+        _through_proxy(client, f"nobody{n}", "guess", f"203.0.113.{n}")
+    assert _through_proxy(client, "bob", "bob-pass-123", "203.0.113.77").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.254"),
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "198.51.100.3, 203.0.113.9", "203.0.113.9"),
+        (2, "203.0.113.9, 10.1.1.1", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.254"),  # fewer entries than proxies: not through them
+        (1, "", "10.0.0.254"),
+        (1, "198.51.100.3, not-an-address", "10.0.0.254"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_address_counted_behind_n_proxies(settings, rf, count, forwarded, expected):
+    from config.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = count
+    request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.254", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
