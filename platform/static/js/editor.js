@@ -18,6 +18,7 @@
   const draftStatus = document.getElementById("draft-status");
   const lang = (document.documentElement.lang || "en").split("-")[0];
   const label = form.dataset;
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined); // 65.536 in pt-BR
   // The Content-Security-Policy nonce on this script's tag: CodeMirror's <style> element needs it.
   const nonce = (document.currentScript && document.currentScript.nonce) || "";
 
@@ -84,10 +85,10 @@
   function showSize() {
     const bytes = size();
     const over = bytes - maxBytes;
-    counter.textContent = bytes + " / " + maxBytes + " " + label.labelBytes;
+    counter.textContent = numbers.format(bytes) + " / " + numbers.format(maxBytes) + " " + label.labelBytes;
     counter.classList.toggle("error", over > 0);
     sizeError.hidden = over <= 0;
-    sizeError.textContent = over > 0 ? label.labelOver.replace("{over}", over).replace("{max}", maxBytes) : "";
+    sizeError.textContent = over > 0 ? label.labelOver.replace("{over}", numbers.format(over)).replace("{max}", numbers.format(maxBytes)) : "";
     submit.disabled = submitDisabled || over > 0;
     return over <= 0;
   }

@@ -18,6 +18,7 @@
   }
   const pageNumbers = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 3 });
   function fmt(n) { return n == null ? "" : pageNumbers.format(n); }
+  const steps = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 0 });
 
   function render(data) {
     const status = document.getElementById("status");
@@ -44,7 +45,7 @@
       bar.value = p.step;
       const metrics = Object.entries(p.metrics || {}).map(([k, v]) => k + " " + fmt(v)).join(" · ");
       text(document.getElementById("progress-text"),
-           card.dataset.labelStep + " " + p.step + "/" + p.total + (metrics ? " · " + metrics : ""));
+           card.dataset.labelStep + " " + steps.format(p.step) + "/" + steps.format(p.total) + (metrics ? " · " + metrics : ""));
     }
 
     chart.update(data.series, data.final ? null : data.progress);
