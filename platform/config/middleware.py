@@ -51,9 +51,10 @@ class RequestSizeLimitMiddleware:
         limit = settings.MAX_REQUEST_BYTES
         if length > limit:
             context = {"sent_kib": length // 1024, "limit_kib": limit // 1024, "code_kib": MAX_SOURCE_BYTES // 1024}
-            response = render(request, "too_large.html", context, status=413)
-            response["Connection"] = "close"  # the body is not read: do not keep the connection
-            return response
+            # No "Connection: close" here: a WSGI application may not send hop-by-hop headers
+            # (wsgiref, under `make run` and the live test server, turned the page into a 500;
+            # gunicorn drops the header). The server itself deals with the body left unread.
+            return render(request, "too_large.html", context, status=413)
         return self.get_response(request)
 
 
