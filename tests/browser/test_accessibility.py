@@ -135,3 +135,149 @@ def test_axe_finds_nothing_serious_on_the_main_pages(live_server, chromium, alic
         check(teacher, name)
     assert not found, describe(found)
     assert not wide, wide
+
+
+def _reset_link(outbox) -> str:
+    import re
+
+    assert outbox, "the reset e-mail was sent"
+    return re.search(r"https?://\S+/accounts/reset/\S+/", outbox[-1].body).group(0)
+
+
+def _raising(exception):
+    def raises(*args, **kwargs):
+        raise exception
+
+    return raises
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_axe_finds_nothing_serious_on_the_account_and_error_pages(
+    live_server, chromium, alice, bob, course, width, monkeypatch, settings
+):
+    """The pages a student meets less often, each reached as a student reaches it.
+
+    Reset done, confirm (the e-mailed link, and a spent one) and complete; change done; the 400
+    of a query with too many fields; the 403 of an expired form; the 413 of a 1.1 MB post (the
+    page without JavaScript, as the editor refuses that much); the login pause after repeated
+    failures. The 403, 500 and 503 pages and "not submitted yet" need the site to fail: the
+    view's query is made to raise (as tests/web/test_database_busy.py does) while the live
+    server answers a real request through the whole middleware stack.
+    """
+    from django.conf import settings as live
+    from django.core import mail
+    from django.core.exceptions import PermissionDenied
+    from django.db import OperationalError
+
+    from submissions.models import Submission
+
+    found, wide, seen = {}, {}, []
+
+    def check(page, name):
+        violations = audit(page)
+        if violations:
+            found[name] = violations
+        overflow = no_sideways_scroll(page)
+        if overflow > 0:
+            wide[name] = (overflow, sticking_out(page))
+        screenshot(page, f"{name}-{width}")
+        seen.append(name)
+
+    height = 900 if width > 400 else 800
+    base = live_server.url
+
+    # A forgotten password, reset through the e-mailed link.
+    bob.email = "bob@example.com"
+    bob.save()
+    page = new_page(chromium, width=width, height=height)
+    page.goto(base + "/accounts/password_reset/")
+    page.fill("#id_email", "bob@example.com")
+    page.press("#id_email", "Enter")
+    page.wait_for_url("**/password_reset/done/")
+    check(page, "password-reset-done")
+    link = _reset_link(mail.outbox)
+    page.goto(link)
+    page.wait_for_url("**/set-password/")
+    check(page, "password-reset-confirm")
+    page.fill("#id_new_password1", "a-new-pass-for-bob-42")
+    page.fill("#id_new_password2", "a-new-pass-for-bob-42")
+    page.press("#id_new_password2", "Enter")
+    page.wait_for_url("**/reset/done/")
+    check(page, "password-reset-complete")
+    page.goto(link)  # a link already used
+    check(page, "password-reset-confirm-spent")
+    assert page.locator("#id_new_password1").count() == 0
+
+    # A password changed.
+    page = new_page(chromium, width=width, height=height)
+    log_in(page, base, "alice")
+    page.goto(base + "/accounts/password_change/")
+    page.fill("#id_old_password", "alice-pass-123")
+    page.fill("#id_new_password1", "a-new-pass-for-alice-42")
+    page.fill("#id_new_password2", "a-new-pass-for-alice-42")
+    page.press("#id_new_password2", "Enter")
+    page.wait_for_url("**/password_change/done/")
+    check(page, "password-change-done")
+
+    # 400: more query fields than Django reads (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+    fields = "&".join(f"f{n}=1" for n in range(live.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = page.goto(base + "/courses/?" + fields)
+    assert response.status == 400
+    check(page, "error-400")
+
+    # 403: a form whose CSRF cookie is gone (an expired session's form).
+    page.goto(base + f"/c/{course.slug}/e/temperature-meaning/")
+    page.context.clear_cookies(name="csrftoken")
+    page.fill("#answer", "A temperatura divide os logits e muda a distribuição.")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.click("#quiz-form button.primary")
+    assert answer.value.status == 403
+    check(page, "error-403-csrf")
+
+    # 413: 1.1 MB of code from the page without JavaScript (scripts off, then on again for axe).
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+    page.goto(base + f"/c/{course.slug}/e/softmax-temperature/")
+    assert page.locator(".cm-editor").count() == 0  # the plain text area
+    page.fill("#source", "# " + "x" * (live.MAX_REQUEST_BYTES + 100 * 1024))
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#submit-code")
+    assert posted.value.status == 413
+    page.wait_for_load_state()
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+    check(page, "error-413")
+
+    # The site failing under a real request: 403, 500, 503, and a submission the database refused.
+    for name, exception, status in (
+        ("error-403", PermissionDenied("not for you"), 403),
+        ("error-500", RuntimeError("a bug"), 500),
+        ("error-503", OperationalError("database is locked"), 503),
+    ):
+        monkeypatch.setattr("courses.views.lesson_rows", _raising(exception))
+        response = page.goto(base + f"/c/{course.slug}/")
+        assert response.status == status, name
+        check(page, name)
+        monkeypatch.undo()
+    page.goto(base + f"/c/{course.slug}/e/softmax-temperature/")
+    monkeypatch.setattr(Submission.objects, "create", _raising(OperationalError("database is locked")))
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#submit-code")
+    assert posted.value.status == 503
+    page.wait_for_selector("#busy-source")
+    check(page, "submission-busy")
+    monkeypatch.undo()
+
+    # The login paused after repeated wrong passwords (this address is paused too: last).
+    page = new_page(chromium, width=width, height=height)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", "wrong")
+        page.press("#id_password", "Enter")
+        page.wait_for_load_state()
+    assert page.locator("h1").inner_text() in ("Tentativas de login demais", "Too many failed logins")
+    check(page, "login-locked-out")
+
+    assert len(seen) == 13, seen
+    assert not found, describe(found)
+    assert not wide, wide
