@@ -196,4 +196,8 @@
 
   showSize();
   if (dirty) schedule(DEBOUNCE_MS);
+  // A refused submission comes back as this page with the reason under the editor: on a phone
+  // that is screens below the top, so it is brought into view.
+  const refused = form.querySelector("p.error[role=alert]");
+  if (refused) refused.scrollIntoView({ block: "center" });
 })();
