@@ -128,7 +128,9 @@ print(json.dumps({"quiz": quiz, "lesson": first.slug}))
 
 class FormReader(html.parser.HTMLParser):
     """The fields of the form with id `form_id`, filled as a hurried student would: the first
-    choice of each group, "1" in a number or text box, the first option of each list."""
+    choice of each group, "1" in a number or text box, and in the n-th list its n-th real option
+    (so an ordering's positions and a matching's pairs are all different: a whole answer, if
+    seldom the right one)."""
 
     def __init__(self, form_id: str):
         super().__init__()
@@ -137,6 +139,8 @@ class FormReader(html.parser.HTMLParser):
         self.fields: list[tuple[str, str]] = []
         self.groups: set[str] = set()
         self.select: str | None = None
+        self.options: list[str] = []
+        self.lists = 0
         self.textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -159,11 +163,9 @@ class FormReader(html.parser.HTMLParser):
             else:
                 self.fields.append((name, "1"))
         elif tag == "select" and name:
-            self.select = name
-        elif tag == "option" and self.select:
-            self.fields.append((self.select, a.get("value", "")))
-            self.groups.add(self.select)
-            self.select = None
+            self.select, self.options = name, []
+        elif tag == "option" and self.select and a.get("value"):
+            self.options.append(a["value"])
         elif tag == "textarea" and name:
             self.textarea = name
             self.fields.append((name, "A temperatura muda a distribuição de probabilidades."))
@@ -171,7 +173,10 @@ class FormReader(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
-        elif tag == "select":
+        elif tag == "select" and self.select:
+            if self.options:
+                self.fields.append((self.select, self.options[self.lists % len(self.options)]))
+                self.lists += 1
             self.select = None
 
 
@@ -214,7 +219,7 @@ class Student:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
 
     def call(self, path: str, data: dict | list | None = None, kind: str = "") -> tuple[int, str, str]:
-        """One request; (status, body, Location). Redirects are not followed (each is a request)."""
+        """One request; (status, body, Location). The caller follows redirects as a browser would."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         url = self.base + path  # always http://127.0.0.1:<port>/...
         request = urllib.request.Request(url, data=body, headers={"Referer": url})  # noqa: S310
@@ -257,7 +262,9 @@ class Student:
             form = FormReader("quiz-form")
             form.feed(page)
             self.think(2, 5)
-            self.call(f"/c/{COURSE}/e/{slug}/", form.fields, kind="quiz answer")
+            status, _, location = self.call(f"/c/{COURSE}/e/{slug}/", form.fields, kind="quiz answer")
+            if status == 302:  # the browser follows it to the page with the verdict
+                self.call(urllib.parse.urlparse(location).path, kind="quiz result")
         for slug in CODE_EXERCISES:
             status, page, _ = self.call(f"/c/{COURSE}/e/{slug}/", kind="code page")
             self.think(2, 5)
