@@ -14,7 +14,8 @@ from catalog.models import Exercise
 from courses.access import get_enrollment, get_lesson_in_course, get_staff_enrollment
 from courses.deadlines import deadline_for
 from courses.models import CourseLesson, Enrollment
-from submissions.services import lesson_rows, lesson_summary
+from courses.score_policy import score_policy
+from submissions.services import attempt_limit, lesson_rows, lesson_summary
 
 
 @login_required
@@ -32,25 +33,48 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     course = enrollment.course
     # The dashboard: per lesson, its due date, the score so far, what is done and what is left.
     dashboard = []
+    everything, deadlines = [], []
     for course_lesson in CourseLesson.objects.filter(course=course).select_related("lesson"):
         exercises = list(
             Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
         )
         rows = lesson_rows(course, request.user, exercises)
         deadline = deadline_for(course_lesson, request.user)
+        everything += exercises
+        deadlines.append(deadline)
         dashboard.append(
             {
                 "lesson": course_lesson.lesson,
                 "summary": lesson_summary(rows, deadline.due),
                 "deadline": deadline,
                 "not_open": not enrollment.is_staff_role and not deadline.is_open(),
+                "attempts": _attempts_left(course, rows, deadline),
             }
         )
+    policy = score_policy(course, everything, deadlines)
     return render(
         request,
         "courses/course.html",
-        {"course": course, "enrollment": enrollment, "dashboard": dashboard},
+        {"course": course, "enrollment": enrollment, "dashboard": dashboard, "score_policy": policy},
     )
+
+
+def _attempts_left(course, rows, deadline) -> dict | None:
+    """The coding attempts a lesson has left, summed over its exercises with a limit (lesson_rows's
+    count); None when it has none to count: no coding exercise, or past the due date, where new work
+    no longer uses attempts (practice) or is not accepted (closed)."""
+    code = [row for row in rows if row.exercise.kind == Exercise.CODE]
+    if not code or deadline.practice() or deadline.closed():
+        return None
+    limited = [row for row in code if row.attempts_left is not None]
+    if not limited:
+        return {"unlimited": True}
+    return {
+        "left": sum(row.attempts_left for row in limited),
+        "of": sum(attempt_limit(row.exercise, course) for row in limited),
+        "unlimited": len(limited) < len(code),
+        "used_up": sum(1 for row in limited if row.attempts_left == 0),
+    }
 
 
 @login_required
@@ -70,6 +94,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     rows = lesson_rows(course, request.user, exercises)
     summary = lesson_summary(rows, deadline.due)
     instructor = enrollment.is_instructor
+    policy = score_policy(course, exercises, [deadline])
     due_local = timezone.localtime(course_lesson.due_at) if course_lesson.due_at else None
     return render(
         request,
@@ -88,6 +113,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             else (due_local.strftime("%Y-%m-%dT%H:%M") if due_local else ""),
             "due_error": request.GET.get("due_error") == "1",
             "due_years": DUE_YEARS,
+            "score_policy": policy,
         },
     )
 
