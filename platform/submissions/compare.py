@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from courses.access import get_enrollment, get_exercise_in_course
 from submissions.models import Submission
+from submissions.services import ATTEMPTS_SHOWN_MAX
 
 # Unchanged lines kept around each change; longer unchanged runs fold into one "… n lines" row.
 CONTEXT = 3
@@ -93,6 +94,16 @@ def compare_attempts(request: HttpRequest, course_slug: str, exercise_slug: str)
     if not instructor:
         pool = pool.filter(student=request.user)
     first, second, error, bad_request = _choose(request, pool)
+    # The chooser lists the attempts of the student compared (an instructor's own: none): all of
+    # them up to a bound a page can carry, the two compared always among them.
+    attempts = pool.filter(student=first.student if first else request.user)
+    # Only what an option shows: a page of 300 attempts must not read 300 programs and reports.
+    choices = list(attempts.defer("source", "report")[:ATTEMPTS_SHOWN_MAX])
+    listed = {choice.pk for choice in choices}
+    for chosen in (second, first):
+        if chosen is not None and chosen.pk not in listed:
+            choices.append(chosen)
+    total = attempts.count() if len(listed) >= ATTEMPTS_SHOWN_MAX else len(listed)
     rows = diff_rows(first.source, second.source) if first else []
     added = sum(row.kind == "add" for row in rows)
     removed = sum(row.kind == "del" for row in rows)
@@ -111,8 +122,10 @@ def compare_attempts(request: HttpRequest, course_slug: str, exercise_slug: str)
             "removed": removed,
             "identical": first is not None and not added and not removed,
             "error": error,
-            # The chooser lists the attempts of the student compared (an instructor's own: none).
-            "choices": pool.filter(student=first.student if first else request.user)[:50],
+            "choices": choices,
+            "choices_total": total,
+            "choices_cut": total > ATTEMPTS_SHOWN_MAX,
+            "choices_max": ATTEMPTS_SHOWN_MAX,
             "instructor": instructor,
         },
         status=400 if bad_request else 200,

@@ -538,6 +538,45 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
         )
 
 
+def credited_code_score(score: float | None, credit: float, late: bool, override: float | None = None) -> float | None:
+    """What one coding submission counts toward its exercise: its score (the staff's when they set
+    one) times the share its lateness keeps; None for late practice and for no score yet."""
+    if late:
+        return None
+    # An override is the score before the attempt's late-penalty share, as for a question.
+    score = override if override is not None else score
+    return None if score is None else round(score * credit, 4)
+
+
+# The attempt list shows the latest ATTEMPTS_SHOWN attempts, or on asking all of them up to
+# ATTEMPTS_SHOWN_MAX (the compare form offers as many), so that no page grows without bound.
+ATTEMPTS_SHOWN = 20
+ATTEMPTS_SHOWN_MAX = 300
+
+
+@dataclass(frozen=True)
+class Counting:
+    """Which of a student's submissions of one coding exercise counts, and what each one counts."""
+
+    submission_id: int | None  # the best one (the earliest of equals); None: none counts yet
+    score: float | None  # what the exercise counts toward the lesson, as lesson_rows says
+    credited: dict[int, float | None]  # by submission id: what it counts (None: practice or no score)
+
+
+def counting_submission(course: Course, user, exercise: Exercise) -> Counting:
+    """The submission whose score counts for the exercise, with lesson_rows's arithmetic (two queries)."""
+    overrides = review_scores.submission_overrides(course, user, [exercise.id])
+    credited: dict[int, float | None] = {}
+    best_id, best = None, None
+    rows = Submission.objects.filter(course=course, student=user, exercise=exercise).order_by("created_at", "pk")
+    for pk, score, credit, late in rows.values_list("pk", "score", "credit", "late"):
+        counted = credited_code_score(score, credit, late, overrides.get(pk))
+        credited[pk] = counted
+        if counted is not None and (best is None or counted > best):
+            best_id, best = pk, counted
+    return Counting(best_id, best, credited)
+
+
 @dataclass
 class ItemRow:
     """One exercise of a lesson as its student sees it on the lesson page and the dashboard."""
@@ -565,9 +604,7 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
         best: dict[int, float] = {}
         on_time = Submission.objects.filter(course=course, student=user, exercise__in=exercises, late=False)
         for pk, exercise_id, score, credit in on_time.values_list("pk", "exercise_id", "score", "credit"):
-            # An override is the score before the attempt's late-penalty share, as for a question.
-            score = overrides.get(pk, score)
-            counted = None if score is None else round(score * credit, 4)
+            counted = credited_code_score(score, credit, False, overrides.get(pk))
             if counted is not None and (exercise_id not in best or counted > best[exercise_id]):
                 best[exercise_id] = counted
         for exercise_id, row in code.items():

@@ -19,6 +19,7 @@ from catalog.rendering import render_author_markdown
 from courses import deadlines
 from courses.access import get_enrollment, get_exercise_in_course, is_staff_of
 from courses.models import Enrollment
+from courses.score_policy import score_policy
 from grader import progress, quiz
 from grader.contract import MAX_SOURCE_BYTES
 from review import scores as review_scores
@@ -215,7 +216,19 @@ def _code_page(
         else:
             _discard_draft(enrollment, exercise)  # what it held is now an attempt
             return redirect("submission", submission_id=submission.pk)
-    submissions = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)[:20]
+    mine = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)
+    # What each attempt counts, and which one counts (lesson_rows's arithmetic); it reads every attempt's id.
+    counting = services.counting_submission(enrollment.course, request.user, exercise)
+    attempts_total = len(counting.credited)
+    # The latest few, or on asking (?attempts=all) every attempt, up to a bound a page can carry.
+    show_all = request.GET.get("attempts") == "all"
+    # A row shows no code nor report: not read, for a list of up to 300 attempts.
+    listed = mine.defer("source", "report")
+    submissions = list(listed[: services.ATTEMPTS_SHOWN_MAX if show_all else services.ATTEMPTS_SHOWN])
+    for attempt in submissions:
+        attempt.counted = counting.credited.get(attempt.pk)
+        attempt.counts = attempt.pk == counting.submission_id
+        attempt.credit_share = f"{attempt.credit:.0%}"
     limit = services.attempt_limit(exercise, enrollment.course)
     used = services.attempts_used(enrollment, exercise)
     if request.method == "POST":
@@ -237,6 +250,13 @@ def _code_page(
             "prompt_html": render_author_markdown(version.display_prompt).html,
             **_editor_start(request, enrollment, exercise, source),
             "submissions": submissions,
+            "attempts_total": attempts_total,
+            "attempts_more": attempts_total > len(submissions),
+            "attempts_all": show_all,
+            "attempts_shown_max": services.ATTEMPTS_SHOWN_MAX,
+            "attempts_shown": services.ATTEMPTS_SHOWN,
+            "counting": counting,
+            "score_policy": score_policy(enrollment.course, [exercise], [deadline]),
             "form_error": form_error,
             "max_code_bytes": MAX_SOURCE_BYTES,
             "attempt_limit": limit,
@@ -340,6 +360,9 @@ def _queue_text(submission: Submission) -> str:
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission, instructor = _get_submission_for_user(request, submission_id)
     initial = status_payload(submission, _lang())
+    # The author's dates (an instructor may be looking): what counts, and whether this one was late.
+    author = request.user if submission.student_id == request.user.id else submission.student
+    deadline = services.late_policy_for(submission.course, submission.exercise, author)
     return render(
         request,
         "submissions/submission.html",
@@ -360,6 +383,10 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
             "exercise": submission.exercise,
             "initial": initial,
             "poll_ms": settings.STATUS_POLL_MS,
+            "score_policy": score_policy(submission.course, [submission.exercise], [deadline]),
+            # As it was judged when sent (the due date may have moved since): what its score keeps.
+            "on_time": deadline.due is not None and not submission.late and not submission.days_late,
+            "credit_share": f"{submission.credit:.0%}",
         },
     )
 
