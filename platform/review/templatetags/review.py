@@ -47,7 +47,8 @@ def quiz_review(context, course, exercise, latest):
     user = context["request"].user
     if is_staff_of(user, course):
         return {"show": False}
-    in_force = []
+    if latest is None:
+        return {"show": True, "overrides": []}  # no answer yet: nothing to override or to ask about
     changes = ScoreChange.objects.filter(course=course, student=user, exercise=exercise, quiz_answer__isnull=False)
     by_answer: dict[int, ScoreChange | None] = {}
     for change in changes.order_by("at", "pk"):
@@ -57,8 +58,7 @@ def quiz_review(context, course, exercise, latest):
             by_answer[change.quiz_answer_id] = None
     in_force = [c for c in by_answer.values() if c is not None]
     out = {"show": True, "overrides": in_force}
-    if latest is not None:
-        out.update(_regrade_box(context, course, exercise, latest))
+    out.update(_regrade_box(context, course, exercise, latest))
     return out
 
 
