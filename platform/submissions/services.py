@@ -149,13 +149,13 @@ def date_refusal(deadline: deadlines.Deadline) -> dict[str, str] | None:
     if not deadline.is_open():
         when = deadlines.local_text(deadline.opens_at)
         return {
-            "pt": f"esta lição abre em {when}; antes disso nada pode ser enviado",
+            "pt": f"esta aula abre em {when}; antes disso nada pode ser enviado",
             "en": f"this lesson opens on {when}; nothing can be sent before that",
         }
     if deadline.closed():
         when = deadlines.local_text(deadline.due)
         return {
-            "pt": f"o prazo ({when}) passou e esta lição não aceita mais envios",
+            "pt": f"o prazo ({when}) passou e esta aula não aceita mais envios",
             "en": f"the due date ({when}) has passed and this lesson accepts nothing more",
         }
     return None
