@@ -28,6 +28,16 @@ def softmax(z, temperature=1.0, dim=-1):
 """
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a test that activates English (directly, or by
+    rendering through a request in English) leaves it active in the thread for the next one."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def sandbox_ready():
     from grader import sandbox
