@@ -41,13 +41,17 @@ def get_lesson_in_course(course: Course, lesson_slug: str) -> CourseLesson:
 
 
 def get_exercise_in_course(course: Course, exercise_slug: str) -> Exercise:
+    """The active exercise, if its lesson is in the course; the course's row for that lesson (its
+    dates and late policy) rides along as `exercise.course_lesson`, read once for the page."""
     exercise = get_object_or_404(
         Exercise.objects.select_related("current_version", "lesson"), slug=exercise_slug, active=True
     )
-    if not CourseLesson.objects.filter(course=course, lesson=exercise.lesson).exists():
+    course_lesson = CourseLesson.objects.filter(course=course, lesson=exercise.lesson).first()
+    if course_lesson is None:
         raise Http404("exercise not in this course")
     if exercise.current_version is None:
         raise Http404("exercise has no content")
+    exercise.course_lesson = course_lesson
     return exercise
 
 

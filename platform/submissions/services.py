@@ -141,6 +141,9 @@ def past_due(course: Course, exercise: Exercise) -> bool:
 
 def late_policy_for(course: Course, exercise: Exercise, student) -> deadlines.Deadline:
     """The student's dates on the exercise's lesson: open date, own due date (extension), late policy."""
+    course_lesson = getattr(exercise, "course_lesson", None)  # read already by get_exercise_in_course
+    if course_lesson is not None and course_lesson.course_id == course.pk:
+        return deadlines.deadline_for(course_lesson, student)
     return deadlines.deadline_of(course, exercise.lesson_id, student)
 
 

@@ -30,11 +30,15 @@ from submissions.tracebacks import student_error_line
 log = logging.getLogger(__name__)
 
 
-def _get_submission_for_user(request: HttpRequest, submission_id: int) -> tuple[Submission, bool]:
-    """The author sees their submission; an instructor of its course sees any. Returns (it, viewer is instructor)."""
+def _get_submission_for_user(request: HttpRequest, submission_id: int, role: bool = True) -> tuple[Submission, bool]:
+    """The author sees their submission; an instructor of its course sees any. Returns (it, viewer is
+    instructor); with `role=False` the author's own role is not read (the status poll has no use for it)."""
     submission = get_object_or_404(Submission.objects.select_related("exercise", "version", "course"), pk=submission_id)
+    own = submission.student_id == request.user.id
+    if own and not role:
+        return submission, False
     instructor = is_staff_of(request.user, submission.course)
-    if submission.student_id == request.user.id or instructor:
+    if own or instructor:
         return submission, instructor
     raise Http404("no such submission")
 
@@ -162,6 +166,7 @@ def _quiz_page(
             "explanation_later": bool(latest and not revealed and (latest.explanation or key_text)),
             "new_numbers": bool(latest and latest.variant != state.variant),
             "state": state,
+            "staff_view": enrollment.is_staff_role,
             "policy_text": policy_text(state.policy),
             "next_credit": f"{state.next_credit:.0%}",
             "form_error": pick_language(form_error) if form_error else None,
@@ -404,7 +409,7 @@ def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
         response = JsonResponse({"error": "too_many_requests", "retry_after": retry}, status=429)
         response["Retry-After"] = str(retry)
         return response
-    submission, _ = _get_submission_for_user(request, submission_id)
+    submission, _ = _get_submission_for_user(request, submission_id, role=False)
     since, epoch = _count_param(request, "since"), _count_param(request, "epoch")
     response = JsonResponse(status_payload(submission, _lang(), since or 0, epoch))
     response["Cache-Control"] = "no-store"
