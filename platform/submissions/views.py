@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -219,7 +220,11 @@ def _code_page(
             response["Retry-After"] = "5"
             return response
         else:
-            _discard_draft(enrollment, exercise)  # what it held is now an attempt
+            _discard_draft(enrollment, exercise)  # what it held is now an attempt (or the starter, or the last try)
+            if upload:
+                # Say which was graded: the editor held only the starter or the last try, which stays on record.
+                graded = _("The file %(name)s was graded; the code in the editor was not sent.")
+                messages.info(request, graded % {"name": upload.name[:120]})
             return redirect("submission", submission_id=submission.pk)
     mine = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)
     # What each attempt counts, and which one counts (lesson_rows's arithmetic); it reads every attempt's id.

@@ -158,7 +158,7 @@ def test_axe_finds_nothing_serious_on_the_account_and_error_pages(
     """The pages a student meets less often, each reached as a student reaches it.
 
     Reset done, confirm (the e-mailed link, and a spent one) and complete; change done; the 400
-    of a query with too many fields; the 403 of an expired form; the 413 of a 1.1 MB post (the
+    of a query with too many fields; the 403 of an expired form; the 413 of a 1.1 MB file (the
     page without JavaScript, as the editor refuses that much); the login pause after repeated
     failures. The 403, 500 and 503 pages and "not submitted yet" need the site to fail: the
     view's query is made to raise (as tests/web/test_database_busy.py does) while the live
@@ -234,12 +234,15 @@ def test_axe_finds_nothing_serious_on_the_account_and_error_pages(
     assert answer.value.status == 403
     check(page, "error-403-csrf")
 
-    # 413: 1.1 MB of code from the page without JavaScript (scripts off, then on again for axe).
+    # 413: a 1.1 MB file sent from the page without JavaScript (scripts off, then on again for axe);
+    # the text area itself takes no more than the code size limit.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
     page.goto(base + f"/c/{course.slug}/e/softmax-temperature/")
     assert page.locator(".cm-editor").count() == 0  # the plain text area
-    page.fill("#source", "# " + "x" * (live.MAX_REQUEST_BYTES + 100 * 1024))
+    assert page.get_attribute("#source", "maxlength") == "65536"
+    big = ("# " + "x" * (live.MAX_REQUEST_BYTES + 100 * 1024)).encode()
+    page.set_input_files("#code-file", {"name": "big.py", "mimeType": "text/x-python", "buffer": big})
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         page.click("#submit-code")
     assert posted.value.status == 413

@@ -138,20 +138,22 @@ def test_tab_on_the_coding_page_goes_through_the_top_to_the_editor_then_to_submi
     # The top first: the way back to the course (the breadcrumb) comes before the editor.
     assert f"/c/{course.slug}/" in [stop["href"] for stop in before if stop], before
 
-    # Tab inside the editor indents; Escape then Tab leaves it, to the theme switch, then to submit.
+    # Tab inside the editor indents; Escape then Tab leaves it, to the theme switch, the file field, then submit.
     page.keyboard.press("Tab")
     assert focused(page)["editor"]
     page.keyboard.press("Escape")
     after = []
-    for _ in range(3):
+    for _ in range(4):
         page.keyboard.press("Tab")
         after.append(focused(page))
-    assert [stop["id"] for stop in after[:2]] == ["editor-theme", "submit-code"], after
-    assert after[1]["tag"] == "button"
-    assert after[2]["id"] == "open-hint", after  # the hints, below the form, come after it
+    assert [stop["id"] for stop in after[:3]] == ["editor-theme", "code-file", "submit-code"], after
+    assert after[2]["tag"] == "button"
+    assert after[3]["id"] == "open-hint", after  # the hints, below the form, come after it
     # Shift-Tab walks back the same way.
     page.keyboard.press("Shift+Tab")
     assert focused(page)["id"] == "submit-code"
+    page.keyboard.press("Shift+Tab")
+    assert focused(page)["id"] == "code-file"
     page.keyboard.press("Shift+Tab")
     assert focused(page)["id"] == "editor-theme"
     page.keyboard.press("Shift+Tab")

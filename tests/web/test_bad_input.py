@@ -114,8 +114,13 @@ def test_a_file_and_typed_code_together_lose_neither(client, alice, course):
     # The editor's own starter beside a file is no conflict: the file is graded.
     starter = exercise("softmax-temperature").current_version.data["starter"]
     upload = SimpleUploadedFile("mine.py", b"def softmax(z, temperature=1.0):\n    return z\n")
-    client.post(url, {"source": starter, "file": upload})
+    response = client.post(url, {"source": starter, "file": upload}, follow=True)
     assert Submission.objects.get().source.endswith("return z\n")
+    # ...and the submission's page says which was graded.
+    assert "mine.py" in response.content.decode() and "não foi enviado" in response.content.decode()
+    # The page offers the file field, and caps the text area (without JavaScript) at the size limit.
+    page = client.get(url).content.decode()
+    assert 'type="file" id="code-file" name="file"' in page and 'maxlength="65536"' in page
 
 
 def test_code_posted_with_crlf_line_endings_is_stored_as_the_editor_shows_it(client, alice, course):
