@@ -180,8 +180,8 @@ def _quiz_page(
 
 def _typed_anew(enrollment: Enrollment, exercise: Exercise, typed: str) -> bool:
     """Whether the editor holds code the student typed, not what the page put there (starter, last try)."""
-    text = typed.strip()
-    if not text or text == exercise.current_version.data["starter"].strip():
+    text = typed.replace("\r\n", "\n").strip()  # a browser posts a text area's lines ending in CRLF
+    if not text or text == exercise.current_version.data["starter"].replace("\r\n", "\n").strip():
         return False
     last = Submission.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise).first()
     return last is None or text != last.source.strip()

@@ -114,7 +114,9 @@ def test_a_file_and_typed_code_together_lose_neither(client, alice, course):
     # The editor's own starter beside a file is no conflict: the file is graded.
     starter = exercise("softmax-temperature").current_version.data["starter"]
     upload = SimpleUploadedFile("mine.py", b"def softmax(z, temperature=1.0):\n    return z\n")
-    response = client.post(url, {"source": starter, "file": upload}, follow=True)
+    # (as a browser posts a text area: every line ending in CRLF)
+    crlf = starter.replace("\n", "\r\n")
+    response = client.post(url, {"source": crlf, "file": upload}, follow=True)
     assert Submission.objects.get().source.endswith("return z\n")
     # ...and the submission's page says which was graded.
     assert "mine.py" in response.content.decode() and "não foi enviado" in response.content.decode()
