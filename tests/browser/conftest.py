@@ -106,3 +106,33 @@ def sticking_out(page) -> list[str]:
             return found.slice(0, 8);
         }"""
     )
+
+
+class PageChecks:
+    """The pages a test visits, each checked as it is reached: axe-core's serious and critical
+    findings, sideways scroll (with what causes it), and a screenshot under var/screenshots/
+    named by `shot` (a format string taking the page's name)."""
+
+    def __init__(self, shot: str = "{}"):
+        self.shot = shot
+        self.found: dict[str, list] = {}
+        self.wide: dict[str, tuple[int, list[str]]] = {}
+        self.seen: list[str] = []
+
+    def check(self, page, name: str) -> None:
+        from tests.browser.axe import audit
+
+        violations = audit(page)
+        if violations:
+            self.found[name] = violations
+        overflow = no_sideways_scroll(page)
+        if overflow > 0:
+            self.wide[name] = (overflow, sticking_out(page))
+        screenshot(page, self.shot.format(name))
+        self.seen.append(name)
+
+    def assert_clean(self) -> None:
+        from tests.browser.axe import describe
+
+        assert not self.found, describe(self.found)
+        assert not self.wide, self.wide

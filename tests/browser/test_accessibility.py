@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.browser.axe import audit, describe
-from tests.browser.conftest import log_in, new_page, no_sideways_scroll, screenshot, sticking_out
+from tests.browser.conftest import PageChecks, log_in, new_page
 from tests.conftest import NAIVE_SOFTMAX, SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,17 +85,8 @@ def _student_paths(course, alice):
 
 @pytest.mark.parametrize("width", [1280, 360])
 def test_axe_finds_nothing_serious_on_the_main_pages(live_server, chromium, alice, carla, course, width):
-    found, wide = {}, {}
-
-    def check(page, name):
-        violations = audit(page)
-        if violations:
-            found[name] = violations
-        overflow = no_sideways_scroll(page)
-        if overflow > 0:
-            wide[name] = (overflow, sticking_out(page))
-        screenshot(page, f"{name}-{width}")
-
+    pages = PageChecks(f"{{}}-{width}")
+    check = pages.check
     page = new_page(chromium, width=width, height=900 if width > 400 else 800)
     for name, path in {
         "login": "/accounts/login/",
@@ -133,8 +123,7 @@ def test_axe_finds_nothing_serious_on_the_main_pages(live_server, chromium, alic
     }.items():
         teacher.goto(live_server.url + path)
         check(teacher, name)
-    assert not found, describe(found)
-    assert not wide, wide
+    pages.assert_clean()
 
 
 def _reset_link(outbox) -> str:
@@ -171,17 +160,8 @@ def test_axe_finds_nothing_serious_on_the_account_and_error_pages(
 
     from submissions.models import Submission
 
-    found, wide, seen = {}, {}, []
-
-    def check(page, name):
-        violations = audit(page)
-        if violations:
-            found[name] = violations
-        overflow = no_sideways_scroll(page)
-        if overflow > 0:
-            wide[name] = (overflow, sticking_out(page))
-        screenshot(page, f"{name}-{width}")
-        seen.append(name)
+    pages = PageChecks(f"{{}}-{width}")
+    check = pages.check
 
     height = 900 if width > 400 else 800
     base = live_server.url
@@ -281,6 +261,5 @@ def test_axe_finds_nothing_serious_on_the_account_and_error_pages(
     assert page.locator("h1").inner_text() in ("Tentativas de login demais", "Too many failed logins")
     check(page, "login-locked-out")
 
-    assert len(seen) == 13, seen
-    assert not found, describe(found)
-    assert not wide, wide
+    assert len(pages.seen) == 13, pages.seen
+    pages.assert_clean()

@@ -61,6 +61,15 @@ def _answer(slug: str, alice, course):
     return QuizAnswer.objects.filter(student=alice, course=course, exercise=exercise(slug)).first()
 
 
+def _sent_with_enter_and_right(page, slug, student, course) -> None:
+    """After the last select the focus is on the submit button; Enter sends it, and the answer is right."""
+    assert page.evaluate("document.activeElement.matches('#quiz-form button[type=submit]')"), focused(page)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#quiz-result.ok")
+    answer = _answer(slug, student, course)
+    assert answer is not None and answer.correct and answer.score == answer.max_score
+
+
 def test_an_ordering_item_is_answered_right_with_the_keyboard_only(live_server, chromium, alice, course):
     page = new_page(chromium)
     log_in(page, live_server.url, "alice")
@@ -81,12 +90,7 @@ def test_an_ordering_item_is_answered_right_with_the_keyboard_only(live_server, 
             page.keyboard.press("ArrowDown")
         assert page.input_value(f"select[name='{name}']") == str(position)
         page.keyboard.press("Tab")
-    # After the last select: the submit button, sent with Enter.
-    assert page.evaluate("document.activeElement.matches('#quiz-form button[type=submit]')"), focused(page)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#quiz-result.ok")
-    answer = _answer(ORDERING, alice, course)
-    assert answer is not None and answer.correct and answer.score == answer.max_score
+    _sent_with_enter_and_right(page, ORDERING, alice, course)
 
 
 def test_a_matching_item_is_answered_right_by_typing_on_each_select(live_server, chromium, alice, course):
@@ -115,11 +119,7 @@ def test_a_matching_item_is_answered_right_by_typing_on_each_select(live_server,
         assert page.input_value(f"select[name='{name}']") == wanted, (name, options[wanted])
         page.wait_for_timeout(1100)  # the browser's type-to-select forgets what was typed after a second
         page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.matches('#quiz-form button[type=submit]')"), focused(page)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#quiz-result.ok")
-    answer = _answer(MATCHING, alice, course)
-    assert answer is not None and answer.correct and answer.score == answer.max_score
+    _sent_with_enter_and_right(page, MATCHING, alice, course)
     assert enrollment_of(alice, course)  # still hers, nothing else sent
 
 

@@ -9,8 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.axe import audit, describe
-from tests.browser.conftest import log_in, new_page, no_sideways_scroll, screenshot, sticking_out
+from tests.browser.conftest import PageChecks, log_in, new_page
 from tests.conftest import SOLUTION, exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,7 +47,7 @@ def test_the_new_facts_fit_a_phone_and_pass_axe(live_server, chromium, alice, co
         _attempt(course, alice, score=i % 10)
     penalised = _attempt(course, alice, score=9.5, days_late=2, credit=0.5)
     _attempt(course, alice, score=10, late=True, credit=0.0)
-    found, wide = {}, {}
+    pages = PageChecks(f"{{}}-{width}")
     page = new_page(chromium, width=width, height=800)
     log_in(page, live_server.url, "alice")
     for name, path in {
@@ -61,13 +60,6 @@ def test_the_new_facts_fit_a_phone_and_pass_axe(live_server, chromium, alice, co
     }.items():
         page.goto(live_server.url + path)
         assert page.locator("#score-policy").count() == (0 if name == "policy-compare" else 1), name
-        violations = audit(page)
-        if violations:
-            found[name] = violations
-        overflow = no_sideways_scroll(page)
-        if overflow > 0:
-            wide[name] = (overflow, sticking_out(page))
-        screenshot(page, f"{name}-{width}")
+        pages.check(page, name)
     assert page.locator("#compare-a option").count() == 24
-    assert not found, describe(found)
-    assert not wide, wide
+    pages.assert_clean()

@@ -15,8 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from grader import quiz
 from grader.quiz.base import pick
 from grader.quiz.ordering import right_orders
-from tests.browser.axe import audit, describe
-from tests.browser.conftest import new_page, no_sideways_scroll, screenshot
+from tests.browser.conftest import PageChecks, new_page
 from tests.browser.editor import set_code
 from tests.conftest import EXERCISES, NAIVE_SOFTMAX, SOLUTION, pause_grader, resume_grader
 from tests.services import stack_report
@@ -74,23 +73,6 @@ def _answer_right(page, slug: str, spec: dict, params: dict) -> None:
         raise AssertionError(f"no way to answer a {kind} item in this test")
 
 
-class Visit:
-    """One student's pages: each is audited and screenshotted as it is reached."""
-
-    def __init__(self, page, tag: str):
-        self.page, self.tag = page, tag
-        self.violations, self.wide = {}, {}
-
-    def check(self, name: str) -> None:
-        found = audit(self.page)
-        if found:
-            self.violations[name] = found
-        overflow = no_sideways_scroll(self.page)
-        if overflow > 0:
-            self.wide[name] = overflow
-        screenshot(self.page, f"walk-{self.tag}-{name}")
-
-
 def _watch_status(page) -> None:
     page.wait_for_selector("#status")
     page.evaluate(
@@ -121,28 +103,28 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     from submissions.services import quiz_state
 
     page = new_page(chromium, *viewport)
-    visit = Visit(page, tag)
+    pages = PageChecks(f"walk-{tag}-{{}}")
     base = live_server.url
     username = f"nova-{tag}"
 
     # Sign up: a new account, logged in at once, asked for a course code.
     page.goto(base + "/accounts/login/")
     page.click("text=Criar uma conta")
-    visit.check("signup")
+    pages.check(page, "signup")
     page.fill("#id_username", username)
     page.fill("#id_email", f"{username}@example.com")
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.press("#id_password2", "Enter")
     page.wait_for_selector("#id_code")
-    visit.check("courses-empty")
+    pages.check(page, "courses-empty")
 
     # Join with the code the instructor shares (typed in lower case, without the dash).
     page.fill("#id_code", course.join_code_display.replace("-", "").lower())
     page.press("#id_code", "Enter")
     page.wait_for_load_state()
     assert course.display_title in page.text_content("h1")
-    visit.check("course")
+    pages.check(page, "course")
     enrollment = Enrollment.objects.get(user__username=username, course=course)
     assert enrollment.role == Enrollment.STUDENT
 
@@ -154,23 +136,23 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     for kind, item in sorted(one_per_type.items()):
         spec = item.current_version.data["quiz"]
         page.goto(f"{base}/c/{course.slug}/e/{item.slug}/")
-        visit.check(f"quiz-{kind}")
+        pages.check(page, f"quiz-{kind}")
         _answer_right(page, item.slug, spec, quiz_state(enrollment, item).params)
         page.click("#quiz-form button.primary")
         page.wait_for_selector("#quiz-result")
         assert "ok" in page.get_attribute("#quiz-result", "class").split(), (kind, page.text_content("#quiz-result"))
-        visit.check(f"quiz-{kind}-answered")
+        pages.check(page, f"quiz-{kind}-answered")
 
     # Coding: a softmax that forgets the max shift fails one check...
     page.goto(f"{base}/c/{course.slug}/e/softmax-temperature/")
-    visit.check("code")
+    pages.check(page, "code")
     set_code(page, NAIVE_SOFTMAX)
     page.click("#submit-code")
     _watch_status(page)
     _wait_final(page, grading_stack)
     assert page.text_content("#status").strip() == "Corrigido"
     assert page.locator("#checks tr.bad").count() >= 1
-    visit.check("submission-failing")
+    pages.check(page, "submission-failing")
 
     # ...the right one passes, and the page shows queued → running → graded as it happens.
     page.goto(f"{base}/c/{course.slug}/e/softmax-temperature/")
@@ -183,24 +165,24 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
         page.wait_for_timeout(600)
         assert page.text_content("#status").strip() == "Na fila"
         assert "Posição na fila" in page.text_content("#queue-info")
-        visit.check("submission-queued")
+        pages.check(page, "submission-queued")
     finally:
         resume_grader(app)
     _wait_final(page, grading_stack)
     assert page.evaluate("window.__seen") == ["Na fila", "Em execução", "Corrigido"]
     assert page.text_content("#score").strip() == "10 / 10"
-    visit.check("submission-passing")
+    pages.check(page, "submission-passing")
 
     # Every attempt listed, and the two compared.
     page.goto(f"{base}/c/{course.slug}/e/softmax-temperature/")
     page.click("#compare-link")
     page.click("#compare-form button")
     assert "linhas adicionadas" in page.text_content("#diff-summary")
-    visit.check("compare")
+    pages.check(page, "compare")
 
     # A training exercise: the loss chart fills while it trains, and stays once graded.
     page.goto(f"{base}/c/{course.slug}/e/mlp-spirals/")
-    visit.check("code-training")
+    pages.check(page, "code-training")
     set_code(page, SPIRALS)
     page.click("#submit-code")
     _watch_status(page)
@@ -208,12 +190,11 @@ def test_a_new_student_signs_up_joins_answers_and_codes(grading_stack, live_serv
     page.wait_for_function(f"() => ({points})() > 0", timeout=120_000)
     early = page.evaluate(points)
     if page.text_content("#status").strip() == "Em execução":
-        visit.check("submission-training-live")
+        pages.check(page, "submission-training-live")
     _wait_final(page, grading_stack)
     assert page.text_content("#status").strip() == "Corrigido"
     assert page.evaluate(points) > early  # it grew as the events came
     assert "loss caiu de" in page.text_content("#chart-caption")
-    visit.check("submission-training-graded")
+    pages.check(page, "submission-training-graded")
 
-    assert not visit.violations, describe(visit.violations)
-    assert not visit.wide, visit.wide
+    pages.assert_clean()
