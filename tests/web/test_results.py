@@ -130,3 +130,14 @@ def test_an_uncharged_attempt_says_why_and_what_to_do_and_a_charged_one_does_not
     services.record_result(charged.pk, report(charged), charged.token)
     page = client.get(reverse("submission", args=[charged.pk])).content.decode()
     assert 'id="not-charged" class="notice" role="note" hidden' in page
+
+
+def test_the_page_says_whether_it_is_final_before_any_poll(client, alice, submission):
+    # A grading faster than the redirect: the page is rendered final, and says so where the poller would.
+    from django.urls import reverse
+
+    client.force_login(alice)
+    url = reverse("submission", args=[submission.pk])
+    assert 'id="status-card" data-final="false"' in client.get(url).content.decode()
+    services.record_result(submission.pk, report(submission), submission.token)
+    assert 'id="status-card" data-final="true"' in client.get(url).content.decode()
