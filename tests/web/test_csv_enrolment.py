@@ -1,7 +1,7 @@
 """Enrolment by CSV upload: all or nothing, each rejected row with its line and why, new accounts
 mailed a link to choose a password, a huge file refused by its row count before anything else."""
 
-import time
+import csv
 from smtplib import SMTPException
 from unittest import mock
 
@@ -141,30 +141,28 @@ def test_only_the_first_200_errors_are_listed_then_a_count(client, small_course,
     assert page.count("is not an e-mail") == 200 and "…and 50 more problems." in page
 
 
-def test_a_100000_row_file_is_refused_fast_by_the_row_cap(client, small_course, teacher):
+def test_a_100000_row_file_is_refused_by_the_row_cap_before_the_rest_is_read(client, small_course, teacher):
+    # The last line is a field over the csv module's size limit: read, it would make the file "not
+    # valid CSV". Refused for its rows instead, the reader stopped at the cap (no clock involved).
     rows = "".join(f"user{i},user{i}@example.com\n" for i in range(100_000)).encode()
-    started = time.perf_counter()
+    unreadable = b"x" * (csv.field_size_limit() + 1) + b",x@example.com\n"
     with translation.override("en"):
-        parsed, errors = roster.read_roster(b"username,email\n" + rows)
-    assert time.perf_counter() - started < 1.0
+        parsed, errors = roster.read_roster(b"username,email\n" + rows + unreadable)
+        assert "not valid CSV" in roster.read_roster(b"username,email\n" + unreadable)[1][0].message
     assert parsed == [] and len(errors) == 1 and "more than 5000 rows" in errors[0].message
     # Through the page (short rows, to stay under the request size limit): refused, nothing imported.
     client.force_login(teacher)
     before = _counts()
-    started = time.perf_counter()
     response = _upload(client, small_course, b"username,email\n" + b"a,a@b.co\n" * 100_000)
-    assert time.perf_counter() - started < 3.0
     assert response.status_code == 400 and "more than 5000 rows" in response.content.decode()
     assert _counts() == before
 
 
 def test_exactly_5000_rows_are_accepted(small_course):
     data = "username,email\n" + "".join(f"s{i},s{i}@example.com\n" for i in range(5000))
-    started = time.perf_counter()
     result = roster.import_roster(small_course, data.encode())
     assert result.ok and len(result.created) == 5000, result.errors[:3]
     assert Enrollment.objects.filter(course=small_course).count() == 5000
-    assert time.perf_counter() - started < 30
 
 
 def test_a_file_over_the_request_size_limit_is_refused(client, small_course, teacher, settings):
