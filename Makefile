@@ -48,19 +48,15 @@ test: $(VENV)/.dev-installed lint validate selftest
 
 # The tests that touch the database, for a second run on another one (.ci/run: PostgreSQL);
 # lint, the selftest, the sandbox and the hostile suites read no database and run once, in `test`.
-# Of the browser tests, the flows that write through the pages (answers, submissions, reviews,
-# regrades, enrolment, the gradebook and the statistics' queries) run again; the page audits
-# (axe, CSP, layout, keyboard, the editor's own behaviour, the chart) check what the browser
-# draws, which no database changes, and run once.
-BROWSER_DB_TESTS := $(addprefix tests/browser/,test_walkthrough.py test_student_flow.py test_review.py \
-	test_regrade.py test_course_admin.py test_gradebook.py test_coursestats.py test_limits.py \
-	test_not_charged.py test_operations.py test_similarity.py)
-DB_TESTS := tests/web $(BROWSER_DB_TESTS) tests/integration/test_celery_grading.py tests/integration/test_gpu.py \
+# The browser tests run again too, except those marked page_audit (axe, CSP, layout, keyboard,
+# the editor's own behaviour, the chart): they check what the browser draws, which no database
+# changes. A new browser test runs on both databases unless it is marked so.
+DB_TESTS := tests/web tests/browser tests/integration/test_celery_grading.py tests/integration/test_gpu.py \
 	tests/integration/test_operations_live.py tests/integration/test_review_race.py \
 	tests/integration/test_similarity_worker.py tests/integration/test_regrade_worker.py \
 	tests/integration/test_welcome_mail_worker.py tests/integration/test_nothing_lost.py tests/integration/test_health_live.py
 test-db: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest $(DB_TESTS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(DB_TESTS) -m "not page_audit" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

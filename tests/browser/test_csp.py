@@ -11,7 +11,7 @@ import pytest
 from tests.browser.conftest import log_in, new_page
 from tests.browser.test_accessibility import _graded, _student_paths
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.page_audit, pytest.mark.django_db(transaction=True)]
 
 # Runs before the page's own scripts on every navigation (Playwright injects it, outside the policy).
 LISTEN = """

@@ -8,7 +8,12 @@ import pytest
 from tests.browser.editor import set_code
 from tests.conftest import SOLUTION, exercise
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.page_audit,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "var" / "screens"

@@ -13,7 +13,7 @@ from grader.quiz.ordering import right_orders
 from tests.browser.conftest import log_in, new_page
 from tests.conftest import enrollment_of, exercise
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.page_audit, pytest.mark.django_db(transaction=True)]
 
 ORDERING = "training-stages-order"
 MATCHING = "architecture-match"

@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import PageChecks, log_in, new_page
 from tests.conftest import SOLUTION, exercise
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.page_audit, pytest.mark.django_db(transaction=True)]
 
 
 def _attempt(course, student, **fields):

@@ -8,7 +8,12 @@ from submissions import services
 from tests.browser import axe
 from tests.conftest import ROOT, SOLUTION, enrollment_of, exercise, wait_until_final
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.page_audit,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+]
 
 SCREENS = ROOT / "var" / "screens"
 
