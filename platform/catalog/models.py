@@ -26,6 +26,8 @@ class Lesson(models.Model):
     # {"pt": markdown, "en": markdown} from lesson.<lang>.md; {} when the lesson has no text.
     # Updated in place by each sync, like the title and summary (lessons have no versions).
     body = models.JSONField(default=dict, blank=True)
+    # Bumped by every save or delete of one of its exercises or their versions (catalog.lesson_index).
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["order", "slug"]

@@ -16,12 +16,15 @@ given anything a student wrote. On top of plain Markdown:
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
@@ -112,14 +115,25 @@ class _LessonExtension(Extension):
         md.postprocessors.register(_ScrollBoxPostprocessor(md), "lesson_scroll_boxes", 5)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderedMarkdown:
     html: SafeString
-    images: list[str] = field(default_factory=list)
+    images: tuple[str, ...] = ()
 
 
+# Rendering is a pure function of the text, and the same texts come back on every page view
+# (a lesson's body, an item's prompt in each language: a few milliseconds each, and a lesson's
+# whole text about 15 ms). Each process keeps the latest few hundred, a few MB at most.
+@functools.lru_cache(maxsize=512)
 def render_author_markdown(text: str) -> RenderedMarkdown:
     """Author-written Markdown (never a student's) → safe HTML, and the static images it shows."""
     images: list[str] = []
     html = markdown.markdown(text, extensions=["fenced_code", "tables", _LessonExtension(images)])
-    return RenderedMarkdown(html=mark_safe(html), images=images)  # noqa: S308 - authors' content only
+    return RenderedMarkdown(html=mark_safe(html), images=tuple(images))  # noqa: S308 - authors' content only
+
+
+@receiver(setting_changed)
+def _static_settings_changed(setting: str, **kwargs) -> None:
+    """A figure's address comes from the static files' settings: a test that changes them starts afresh."""
+    if setting in ("STATIC_URL", "STORAGES"):
+        render_author_markdown.cache_clear()

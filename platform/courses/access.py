@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery, Value
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Exercise
-from courses.models import Course, CourseLesson, Enrollment
+from courses.models import Course, CourseLesson, Enrollment, Extension
 
 
 def get_enrollment(request: HttpRequest, course_slug: str) -> Enrollment:
@@ -40,13 +41,25 @@ def get_lesson_in_course(course: Course, lesson_slug: str) -> CourseLesson:
     return get_object_or_404(CourseLesson.objects.select_related("lesson"), course=course, lesson__slug=lesson_slug)
 
 
-def get_exercise_in_course(course: Course, exercise_slug: str) -> Exercise:
+def get_exercise_in_course(course: Course, exercise_slug: str, student=None) -> Exercise:
     """The active exercise, if its lesson is in the course; the course's row for that lesson (its
-    dates and late policy) rides along as `exercise.course_lesson`, read once for the page."""
+    dates and late policy) rides along as `exercise.course_lesson`, read once for the page, and
+    with it, in the same query, `student`'s extension on the lesson if they have one
+    (courses.deadlines.deadline_for reads it from there)."""
     exercise = get_object_or_404(
         Exercise.objects.select_related("current_version", "lesson"), slug=exercise_slug, active=True
     )
-    course_lesson = CourseLesson.objects.filter(course=course, lesson=exercise.lesson).first()
+    rows = CourseLesson.objects.filter(course=course, lesson=exercise.lesson)
+    if student is not None and student.is_authenticated:
+        rows = rows.annotate(
+            extension_due=Subquery(
+                Extension.objects.filter(
+                    course_id=OuterRef("course_id"), lesson_id=OuterRef("lesson_id"), student=student
+                ).values("due_at")[:1]
+            ),
+            extension_of=Value(student.pk),
+        )
+    course_lesson = rows.first()
     if course_lesson is None:
         raise Http404("exercise not in this course")
     if exercise.current_version is None:

@@ -117,16 +117,23 @@ class Deadline:
 
 
 def deadline_for(course_lesson: CourseLesson, student) -> Deadline:
-    extension = None
+    extension_due = None
     if student is not None and student.is_authenticated:
-        extension = Extension.objects.filter(
-            course_id=course_lesson.course_id, lesson_id=course_lesson.lesson_id, student=student
-        ).first()
+        if getattr(course_lesson, "extension_of", None) == student.pk:
+            extension_due = course_lesson.extension_due  # read with the row (courses.access)
+        else:
+            extension_due = (
+                Extension.objects.filter(
+                    course_id=course_lesson.course_id, lesson_id=course_lesson.lesson_id, student=student
+                )
+                .values_list("due_at", flat=True)
+                .first()
+            )
     return Deadline(
         opens_at=course_lesson.opens_at,
-        due=extension.due_at if extension else course_lesson.due_at,
+        due=extension_due if extension_due is not None else course_lesson.due_at,
         class_due=course_lesson.due_at,
-        extended=extension is not None,
+        extended=extension_due is not None,
         policy=course_lesson.late_policy,
         percent=course_lesson.penalty_percent,
         max_days=course_lesson.penalty_max_days,

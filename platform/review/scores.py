@@ -36,6 +36,21 @@ def answer_overrides(course, student, exercise_ids: Iterable[int] | None = None)
     return in_force(rows.order_by("at", "pk").values("quiz_answer_id", "kind", "new_score"), "quiz_answer_id")
 
 
+def item_answer_changes(course, student, exercise) -> list[ScoreChange]:
+    """Every change to one student's answers on one item, oldest first (one query): what an item
+    page needs both for the score that counts (`changes_in_force`) and for the notes it shows."""
+    rows = ScoreChange.objects.filter(course=course, student=student, exercise=exercise, quiz_answer__isnull=False)
+    return list(rows.order_by("at", "pk"))
+
+
+def changes_in_force(changes: list[ScoreChange]) -> dict[int, float]:
+    """answer_overrides' result, from the item's changes already read."""
+    return in_force(
+        ({"quiz_answer_id": c.quiz_answer_id, "kind": c.kind, "new_score": c.new_score} for c in changes),
+        "quiz_answer_id",
+    )
+
+
 def credited(answer, overrides: dict[int, float]) -> float:
     """QuizAnswer.credited_score with the staff's score in place of the grader's.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -392,6 +393,7 @@ class QuizState:
     score: float | None  # what the item counts toward the lesson (on-time answers only)
     answers: list[QuizAnswer] = field(default_factory=list)  # newest first
     deadline: deadlines.Deadline = deadlines.NO_DEADLINE
+    score_changes: list = field(default_factory=list)  # the staff's changes to these answers, oldest first
 
     @property
     def left(self) -> int:
@@ -425,7 +427,8 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise, deadline: deadlines.D
     answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))
     on_time = [a for a in reversed(answers) if not a.late]
     # No answer yet, nothing the staff could have changed: no query for it.
-    overrides = review_scores.answer_overrides(enrollment.course, enrollment.user, [exercise.id]) if answers else {}
+    changes = review_scores.item_answer_changes(enrollment.course, enrollment.user, exercise) if answers else []
+    overrides = review_scores.changes_in_force(changes)
     variant = 0
     if spec.get("generator") and policy["new_variant"]:
         # A wrong answer brings new numbers, so stepping one variant's value is no way to its key;
@@ -446,6 +449,7 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise, deadline: deadlines.D
         score=quiz_base.item_score(policy, [review_scores.credited(a, overrides) for a in on_time]),
         answers=answers,
         deadline=deadline,
+        score_changes=changes,
     )
 
 
@@ -477,21 +481,55 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, variant: int | None = None) -> QuizAnswer:
+def answer_quiz(
+    enrollment: Enrollment,
+    exercise: Exercise,
+    raw_answer: Any,
+    variant: int | None = None,
+    deadline: deadlines.Deadline | None = None,
+) -> QuizAnswer:
     """Grade in the request (nothing untrusted runs). MalformedAnswer leaves no trace and costs no attempt.
 
     `variant` is the one the page showed; when a wrong answer from another tab has brought new
     numbers since, the answer is refused rather than graded against numbers the student never saw.
+    `deadline`: the student's dates, when the caller has just read them (same request); the
+    answers already given are read again here, under the lock.
     """
+    return _answer_quiz(enrollment, exercise, lambda seed: raw_answer, variant, deadline)
+
+
+def answer_quiz_form(
+    enrollment: Enrollment,
+    exercise: Exercise,
+    form,
+    variant: int | None = None,
+    deadline: deadlines.Deadline | None = None,
+) -> QuizAnswer:
+    """answer_quiz for a posted form, read with the shuffle of the student's current variant (its
+    options post per-student tokens, not their ids): the state is read once, under the lock."""
+    # (Not a question: _answer_quiz refuses it before reading anything.)
+    spec = (exercise.current_version.data.get("quiz") if exercise.current_version else None) or {}
+
+    def read(seed: int) -> Any:
+        return quiz.item_type(spec["type"]).read_form(spec, form, seed=seed)
+
+    return _answer_quiz(enrollment, exercise, read, variant, deadline)
+
+
+MAX_ANSWER_CHARS = 4000
+
+
+def _answer_quiz(
+    enrollment: Enrollment,
+    exercise: Exercise,
+    read: Callable[[int], Any],
+    variant: int | None,
+    deadline: deadlines.Deadline | None,
+) -> QuizAnswer:
     version = exercise.current_version
     if exercise.kind != Exercise.QUIZ or version is None:
         raise InvalidSubmission(_("this is not a question"))
     spec = version.data["quiz"]
-    if _has_nul(raw_answer):  # PostgreSQL cannot store U+0000 in text or JSON
-        raise quiz.MalformedAnswer(
-            "Sua resposta tem um caractere invisível (NUL) que não pode ser salvo; apague-o e envie de novo.",
-            "Your answer has an invisible character (NUL) that cannot be saved; delete it and send again.",
-        )
     with transaction.atomic():
         # One answer at a time per student and course: two quick clicks cannot both take the last attempt.
         Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
@@ -503,7 +541,7 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
                 "Muitas respostas em pouco tempo: espere um minuto e envie de novo (nada foi contado).",
                 "Too many answers in a short time: wait a minute and send again (nothing was counted).",
             )
-        state = quiz_state(enrollment, exercise)
+        state = quiz_state(enrollment, exercise, deadline)
         refusal = None if enrollment.is_staff_role else date_refusal(state.deadline)
         if refusal:
             raise quiz.MalformedAnswer(*(text[0].upper() + text[1:] + "." for text in (refusal["pt"], refusal["en"])))
@@ -517,6 +555,14 @@ def answer_quiz(enrollment: Enrollment, exercise: Exercise, raw_answer: Any, var
             raise quiz.MalformedAnswer(
                 f"Você já usou as {limit} tentativas desta questão. Depois do prazo, pode praticar.",
                 f"You have used all {limit} attempts at this question. After the due date you may practice.",
+            )
+        raw_answer = read(state.seed)
+        if len(str(raw_answer)) > MAX_ANSWER_CHARS:
+            raise quiz.MalformedAnswer("Resposta longa demais.", "Answer too long.")
+        if _has_nul(raw_answer):  # PostgreSQL cannot store U+0000 in text or JSON
+            raise quiz.MalformedAnswer(
+                "Sua resposta tem um caractere invisível (NUL) que não pode ser salvo; apague-o e envie de novo.",
+                "Your answer has an invisible character (NUL) that cannot be saved; delete it and send again.",
             )
         result = quiz.grade(spec, raw_answer, state.params)
         attempt = 0 if state.late else state.used + 1

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from catalog import lesson_index
 from catalog.models import Exercise, pick_language
 from catalog.rendering import render_author_markdown
 from courses import deadlines
@@ -52,7 +52,7 @@ def _lang() -> str:
 @require_http_methods(["GET", "POST"])
 def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) -> HttpResponse:
     enrollment = get_enrollment(request, course_slug)
-    exercise = get_exercise_in_course(enrollment.course, exercise_slug)
+    exercise = get_exercise_in_course(enrollment.course, exercise_slug, student=request.user)
     deadline = services.late_policy_for(enrollment.course, exercise, request.user)
     if not enrollment.is_staff_role and not deadline.is_open():
         # Before its open date a lesson is the staff's: students learn when it opens, nothing more.
@@ -63,23 +63,9 @@ def exercise_detail(request: HttpRequest, course_slug: str, exercise_slug: str) 
     return _code_page(request, enrollment, exercise, deadline)
 
 
-@dataclass(frozen=True)
-class Neighbour:
-    pk: int
-    slug: str
-    display_title: str
-
-
 def _neighbours(exercise: Exercise) -> dict:
     """The items before and after this one in its lesson, in the lesson's order, for "previous" and "next"."""
-    # Only the ids, slugs and titles: loading every item's whole version (its quiz spec, its prompt)
-    # cost a JSON decode per item on every item page.
-    items = [
-        Neighbour(pk, slug, pick_language(title) if isinstance(title, dict) else slug)
-        for pk, slug, title in Exercise.objects.filter(lesson=exercise.lesson_id, active=True).values_list(
-            "pk", "slug", "current_version__data__title"
-        )
-    ]
+    items = lesson_index.items(exercise.lesson)
     index = next(i for i, item in enumerate(items) if item.pk == exercise.pk)
     return {
         "previous_item": items[index - 1] if index > 0 else None,
@@ -120,20 +106,21 @@ def _quiz_page(
     item = quiz.item_type(spec["type"])
     form_error = None
     given = ""
-    state = services.quiz_state(enrollment, exercise, deadline)
     if request.method == "POST":
-        # Read with the shuffle the page showed (options post per-student tokens, not their ids).
-        given = item.read_form(spec, request.POST, seed=state.seed)
-        if len(str(given)) > 4000:
-            form_error = {"pt": "Resposta longa demais.", "en": "Answer too long."}
+        try:
+            # Read under the lock, with the shuffle of the variant the page showed (options post
+            # per-student tokens, not their ids); a page from before new numbers is refused.
+            services.answer_quiz_form(
+                enrollment, exercise, request.POST, variant=_posted_variant(request.POST), deadline=deadline
+            )
+        except quiz.MalformedAnswer as exc:
+            form_error = exc.message
         else:
-            try:
-                services.answer_quiz(enrollment, exercise, given, variant=_posted_variant(request.POST))
-            except quiz.MalformedAnswer as exc:
-                form_error = exc.message
-            else:
-                return redirect("exercise", course_slug=enrollment.course.slug, exercise_slug=exercise.slug)
-    # A refused answer stored nothing, so the state read above is still the page's.
+            return redirect("exercise", course_slug=enrollment.course.slug, exercise_slug=exercise.slug)
+    # A refused answer stored nothing: the state read now is the page's.
+    state = services.quiz_state(enrollment, exercise, deadline)
+    if form_error:
+        given = item.read_form(spec, request.POST, seed=state.seed)  # a typed answer comes back in its box
     prompt = quiz.render_prompt(version.display_prompt, state.params, _lang())
     answers = state.answers[:10]
     for answer in answers:

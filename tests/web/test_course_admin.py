@@ -308,6 +308,34 @@ def test_an_extension_moves_only_that_students_due_date(client, course, alice, b
     assert services.late_policy_for(course, exercise(CODE), alice).days_late() == 1
 
 
+def test_an_item_page_reads_the_students_extension_with_the_lessons_dates(client, course, alice, bob, carla):
+    """The extension comes in the query that reads the lesson's dates: the same number of queries
+    with one as without, and each student's own due date on the page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    due = timezone.now() + timedelta(days=1)
+    lesson = _set(course, CODE, due_at=due, late_policy="penalty").lesson
+    later = due + timedelta(days=3)
+    Extension.objects.create(course=course, lesson=lesson, student=alice, due_at=later, by=carla)
+    quiz = next(e for e in lesson.exercises.filter(active=True) if e.kind == "quiz")
+    seen = {}
+    client.force_login(bob)
+    for slug in (CODE, quiz.slug):
+        client.get(reverse("exercise", args=[course.slug, slug]))  # the lesson's item list, read once (lesson_index)
+    for student in (alice, bob):
+        client.force_login(student)
+        for slug in (CODE, quiz.slug):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(reverse("exercise", args=[course.slug, slug]))
+            state = response.context["state"] if slug == quiz.slug else response.context
+            seen[student.username, slug] = (state["deadline"].due if slug == CODE else state.due, len(queries))
+    for slug in (CODE, quiz.slug):
+        (alice_due, alice_queries), (bob_due, bob_queries) = seen["alice", slug], seen["bob", slug]
+        assert (alice_due, bob_due) == (later, due), slug
+        assert alice_queries == bob_queries, slug
+
+
 def test_an_impossible_extension_date_is_refused_and_saves_nothing(client, course, alice, carla):
     client.force_login(carla)
     url = reverse("lesson_extensions", args=[course.slug, "chatgpt"])

@@ -103,7 +103,7 @@ def test_markdown_keeps_mathml_intact_and_turns_lone_images_into_figures():
     assert '<pre tabindex="0"><code>' in html and "<math><msub>" in html
     assert "<figcaption>Its caption</figcaption>" in html and "title=" not in html
     assert "&lt;math&gt;&lt;mi&gt;*shown as code*" in html
-    assert rendered.images == ["lessons/mlp.en.svg"]
+    assert rendered.images == ("lessons/mlp.en.svg",)
 
 
 # --- sync ---------------------------------------------------------------------------------

@@ -42,18 +42,20 @@ def submission_review(context, submission):
 
 
 @register.inclusion_tag("review/_quiz_notes.html", takes_context=True)
-def quiz_review(context, course, exercise, latest, staff=None):
+def quiz_review(context, course, exercise, latest, staff=None, changes=None):
     """On a question page: overrides in force on the student's answers, and the regrade box (own answers only).
 
-    `staff`: whether the viewer teaches the course, when the page knows it already (else read here)."""
+    `staff`: whether the viewer teaches the course, when the page knows it already (else read here).
+    `changes`: the viewer's changes on this item, oldest first, when the page has read them."""
     user = context["request"].user
     if is_staff_of(user, course) if staff is None else staff:
         return {"show": False}
     if latest is None:
         return {"show": True, "overrides": []}  # no answer yet: nothing to override or to ask about
-    changes = ScoreChange.objects.filter(course=course, student=user, exercise=exercise, quiz_answer__isnull=False)
+    if changes is None:
+        changes = scores.item_answer_changes(course, user, exercise)
     by_answer: dict[int, ScoreChange | None] = {}
-    for change in changes.order_by("at", "pk"):
+    for change in changes:
         if change.kind == ScoreChange.Kind.OVERRIDE:
             by_answer[change.quiz_answer_id] = change
         elif change.kind == ScoreChange.Kind.REVERT:
