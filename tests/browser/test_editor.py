@@ -265,11 +265,26 @@ def test_at_360_pixels_long_lines_scroll_inside_the_editor(live_server, browser_
     assert scroller[0] > scroller[1]  # the editor scrolls, the page does not
 
 
-def test_without_javascript_the_textarea_works_and_submits(live_server, browser, alice, course, broker):
+@pytest.fixture
+def idle_broker(tmp_path):
+    """A Redis of this test's own, where no worker listens, whatever ran before (the session's
+    grading worker, once started, consumes from the tests' shared one)."""
+    from config.celery import app
+    from tests import services
+
+    server = services.RedisServer(port=services.free_port(), workdir=tmp_path)
+    server.start()
+    previous = services.use_broker(app, server.url)
+    yield app
+    services.use_broker(app, previous)
+    server.stop()
+
+
+def test_without_javascript_the_textarea_works_and_submits(live_server, browser, alice, course, idle_broker):
     from submissions.models import Submission
 
-    # The submission is published to the tests' Redis (no worker listens here), then taken back.
-    app = broker
+    # The submission is published to a Redis no worker listens to, then taken back.
+    app = idle_broker
     context = browser.new_context(java_script_enabled=False, locale="pt-BR")
     page = context.new_page()
     page.set_default_timeout(20_000)
