@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Exercise
-from courses.models import Course, CourseLesson, Enrollment, Extension
+from courses import deadlines
+from courses.models import Course, CourseLesson, Enrollment
 
 
 def get_enrollment(request: HttpRequest, course_slug: str) -> Enrollment:
@@ -52,11 +53,7 @@ def get_exercise_in_course(course: Course, exercise_slug: str, student=None) -> 
     rows = CourseLesson.objects.filter(course=course, lesson=exercise.lesson)
     if student is not None and student.is_authenticated:
         rows = rows.annotate(
-            extension_due=Subquery(
-                Extension.objects.filter(
-                    course_id=OuterRef("course_id"), lesson_id=OuterRef("lesson_id"), student=student
-                ).values("due_at")[:1]
-            ),
+            extension_due=Subquery(deadlines.extension_due(OuterRef("course_id"), OuterRef("lesson_id"), student)[:1]),
             extension_of=Value(student.pk),
         )
     course_lesson = rows.first()

@@ -116,24 +116,26 @@ class Deadline:
         return _("Work after the due date is practice: graded and marked late, it does not count.")
 
 
+def extension_due(course_id, lesson_id, student):
+    """The student's own due date on a lesson of a course, as a one-column query (empty: none);
+    the ids may be OuterRef()s, for a subquery (courses.access.get_exercise_in_course)."""
+    return Extension.objects.filter(course_id=course_id, lesson_id=lesson_id, student=student).values_list(
+        "due_at", flat=True
+    )
+
+
 def deadline_for(course_lesson: CourseLesson, student) -> Deadline:
-    extension_due = None
+    extended_to = None
     if student is not None and student.is_authenticated:
         if getattr(course_lesson, "extension_of", None) == student.pk:
-            extension_due = course_lesson.extension_due  # read with the row (courses.access)
+            extended_to = course_lesson.extension_due  # read with the row (courses.access)
         else:
-            extension_due = (
-                Extension.objects.filter(
-                    course_id=course_lesson.course_id, lesson_id=course_lesson.lesson_id, student=student
-                )
-                .values_list("due_at", flat=True)
-                .first()
-            )
+            extended_to = extension_due(course_lesson.course_id, course_lesson.lesson_id, student).first()
     return Deadline(
         opens_at=course_lesson.opens_at,
-        due=extension_due if extension_due is not None else course_lesson.due_at,
+        due=extended_to if extended_to is not None else course_lesson.due_at,
         class_due=course_lesson.due_at,
-        extended=extension_due is not None,
+        extended=extended_to is not None,
         policy=course_lesson.late_policy,
         percent=course_lesson.penalty_percent,
         max_days=course_lesson.penalty_max_days,
