@@ -38,6 +38,21 @@ def _site_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """What item pages keep between requests (courses.course_index, catalog.lesson_index) starts
+    empty in each test: a rolled-back test can leave rows whose ids the next test's rows reuse."""
+    from django.apps import apps
+
+    if apps.ready:
+        from catalog import lesson_index
+        from courses import course_index
+
+        course_index.forget()
+        lesson_index.forget()
+    yield
+
+
 @pytest.fixture(scope="session")
 def sandbox_ready():
     from grader import sandbox

@@ -70,12 +70,19 @@ def sync_exercises(root: Path) -> SyncResult:
                 version.solution = _solution_text(item)  # a version synced before solutions were stored
                 version.save(update_fields=["solution"])
             changed = row.current_version_id != version.id
-            row.lesson = lesson_rows[item.lesson]
-            row.kind = item.kind
-            row.order = item.order
-            row.active = True
-            row.current_version = version
-            row.save()
+            wanted = {
+                "lesson_id": lesson_rows[item.lesson].pk,
+                "kind": item.kind,
+                "order": item.order,
+                "active": True,
+                "current_version_id": version.id,
+            }
+            # Saved only when something moved: each save tells every process that caches the
+            # lesson's pages to read them again (catalog.lesson_index, courses.course_index).
+            if created or any(getattr(row, name) != value for name, value in wanted.items()):
+                for name, value in wanted.items():
+                    setattr(row, name, value)
+                row.save()
             if created:
                 result.created.append(item.id)
             elif changed or new_version:

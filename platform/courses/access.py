@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery, Value
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Exercise
-from courses import deadlines
+from courses import course_index
 from courses.models import Course, CourseLesson, Enrollment
 
 
@@ -44,24 +43,14 @@ def get_lesson_in_course(course: Course, lesson_slug: str) -> CourseLesson:
 
 def get_exercise_in_course(course: Course, exercise_slug: str, student=None) -> Exercise:
     """The active exercise, if its lesson is in the course; the course's row for that lesson (its
-    dates and late policy) rides along as `exercise.course_lesson`, read once for the page, and
-    with it, in the same query, `student`'s extension on the lesson if they have one
-    (courses.deadlines.deadline_for reads it from there)."""
-    exercise = get_object_or_404(
-        Exercise.objects.select_related("current_version", "lesson"), slug=exercise_slug, active=True
-    )
-    rows = CourseLesson.objects.filter(course=course, lesson=exercise.lesson)
-    if student is not None and student.is_authenticated:
-        rows = rows.annotate(
-            extension_due=Subquery(deadlines.extension_due(OuterRef("course_id"), OuterRef("lesson_id"), student)[:1]),
-            extension_of=Value(student.pk),
-        )
-    course_lesson = rows.first()
-    if course_lesson is None:
+    dates and late policy) rides along as `exercise.course_lesson`, and with it `student`'s
+    extension on the lesson (courses.deadlines.deadline_for reads it from there). Both are kept
+    between requests (courses.course_index): a page reads neither from the database."""
+    exercise = course_index.exercise_in_course(course, exercise_slug, student)
+    if exercise is None:
         raise Http404("exercise not in this course")
     if exercise.current_version is None:
         raise Http404("exercise has no content")
-    exercise.course_lesson = course_lesson
     return exercise
 
 

@@ -117,8 +117,7 @@ class Deadline:
 
 
 def extension_due(course_id, lesson_id, student):
-    """The student's own due date on a lesson of a course, as a one-column query (empty: none);
-    the ids may be OuterRef()s, for a subquery (courses.access.get_exercise_in_course)."""
+    """The student's own due date on a lesson of a course, as a one-column query (empty: none)."""
     return Extension.objects.filter(course_id=course_id, lesson_id=lesson_id, student=student).values_list(
         "due_at", flat=True
     )
@@ -128,7 +127,7 @@ def deadline_for(course_lesson: CourseLesson, student) -> Deadline:
     extended_to = None
     if student is not None and student.is_authenticated:
         if getattr(course_lesson, "extension_of", None) == student.pk:
-            extended_to = course_lesson.extension_due  # read with the row (courses.access)
+            extended_to = course_lesson.extension_due  # kept with the row (courses.course_index)
         else:
             extended_to = extension_due(course_lesson.course_id, course_lesson.lesson_id, student).first()
     return Deadline(

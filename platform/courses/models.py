@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
 from catalog.models import Lesson, pick_language
 
@@ -23,6 +23,41 @@ def normalize_join_code(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch.isalnum())[:32]
 
 
+def _courses_changed(course_ids) -> None:
+    from courses import course_index  # it reads these models
+
+    course_index.courses_changed(course_ids)
+
+
+class CourseRowsQuerySet(models.QuerySet):
+    """Rows of a course that courses.course_index keeps between requests. save() and delete()
+    tell it through their signals; the writes that send none (update, bulk_create, bulk_update)
+    tell it here, so no way of changing a due date or an extension leaves a page behind."""
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            courses = set(self.values_list("course_id", flat=True))
+            moved_to = kwargs.get("course_id", kwargs.get("course"))
+            if moved_to is not None:
+                courses.add(getattr(moved_to, "pk", moved_to))
+            count = super().update(**kwargs)
+            _courses_changed(courses)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            objs = super().bulk_create(objs, *args, **kwargs)
+            _courses_changed({obj.course_id for obj in objs})
+        return objs
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+            _courses_changed({obj.course_id for obj in objs})
+        return count
+
+
 class Course(models.Model):
     slug = models.SlugField(unique=True)
     title = models.JSONField()  # {"pt": ..., "en": ...}
@@ -35,6 +70,10 @@ class Course(models.Model):
     quiz_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
     QUIZ_SCORE_CHOICES = [("best", "best"), ("last", "last"), ("decreasing", "decreasing")]
     quiz_score = models.CharField(max_length=12, blank=True, default="", choices=QUIZ_SCORE_CHOICES)
+    # A new random number at every change to what courses.course_index keeps of the course (its
+    # lessons' dates, extensions, the content of its lessons): never one used before, so a change
+    # rolled back cannot leave a process holding rows it read under a number that comes back.
+    revision = models.BigIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.slug
@@ -72,6 +111,8 @@ class CourseLesson(models.Model):
     # days (none: until the credit reaches 0); after that, late work is practice.
     penalty_percent = models.PositiveSmallIntegerField(default=10)
     penalty_max_days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = CourseRowsQuerySet.as_manager()
 
     class Meta:
         ordering = ["order"]
@@ -118,6 +159,8 @@ class Extension(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="extensions_granted"
     )
     at = models.DateTimeField(auto_now=True)
+
+    objects = CourseRowsQuerySet.as_manager()
 
     class Meta:
         constraints = [
