@@ -40,16 +40,19 @@ def _site_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """What item pages keep between requests (courses.course_index, catalog.lesson_index) starts
-    empty in each test: a rolled-back test can leave rows whose ids the next test's rows reuse."""
+    """What pages keep between requests (courses.course_index, catalog.lesson_index, the copies
+    of sessions and users in Redis) starts empty in each test: a rolled-back test can leave rows
+    whose ids the next test's rows reuse."""
     from django.apps import apps
 
     if apps.ready:
         from catalog import lesson_index
+        from config import session_cache
         from courses import course_index
 
         course_index.forget()
         lesson_index.forget()
+        session_cache.forget()
     yield
 
 

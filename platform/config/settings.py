@@ -75,6 +75,9 @@ MIDDLEWARE = [
 # wait AXES_COOLOFF_MINUTES; a successful login clears the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend, reading the user from the signed copy in Redis first (config.session_cache).
+    "config.session_cache.CachedModelBackend",
+    # Sessions from before it name this one: they keep working, read from the database.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -194,6 +197,9 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 # Secure by default; `make run` (plain HTTP on 127.0.0.1) turns SECURE_COOKIES and
 # SECURE_SSL_REDIRECT off explicitly.
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions, read from a signed copy in Redis that lives a minute (config.session_cache);
+# SESSION_CACHE_URL= (empty) reads the database every time.
+SESSION_ENGINE = "config.session_cache"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"  # sent on a link followed from elsewhere, never on a cross-site POST
@@ -244,6 +250,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Celery ---------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+SESSION_CACHE_URL = env_str("SESSION_CACHE_URL", REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, "queue_order_strategy": "priority"}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
