@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import redis
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core import signing
@@ -43,6 +43,8 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
+LEGACY_BACKEND = "django.contrib.auth.backends.ModelBackend"
+CURRENT_BACKEND = "config.session_cache.CachedModelBackend"
 BREAKER_SECONDS = 5.0
 PREFIX = "site:auth:"
 
@@ -166,6 +168,8 @@ class SessionStore(DBStore):
         if row is None:
             return {}
         data = self.decode(row.session_data)
+        if data.get(BACKEND_SESSION_KEY) == LEGACY_BACKEND:  # saved before CachedModelBackend
+            data[BACKEND_SESSION_KEY] = CURRENT_BACKEND
         self._keep(data, row.expire_date)
         return data
 

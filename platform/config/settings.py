@@ -75,10 +75,9 @@ MIDDLEWARE = [
 # wait AXES_COOLOFF_MINUTES; a successful login clears the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend, reading the user from the signed copy in Redis first (config.session_cache).
+    # ModelBackend, reading the user from the signed copy in Redis first (config.session_cache,
+    # which also reads sessions saved before it, naming ModelBackend, as naming this one).
     "config.session_cache.CachedModelBackend",
-    # Sessions from before it name this one: they keep working, read from the database.
-    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))

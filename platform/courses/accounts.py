@@ -45,7 +45,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="config.session_cache.CachedModelBackend")
         messages.success(request, _("Welcome! Join your course with the code your instructor gave you."))
         return redirect("courses")
     return render(request, "registration/signup.html", {"form": form})

@@ -172,3 +172,17 @@ def test_with_redis_gone_everything_works_from_the_database(private_redis, alice
     _home(client, course)
     response, sqls = _home(client, course)
     assert response.status_code == 200 and not _reads(sqls, "django_session")
+
+
+def test_a_session_saved_before_the_cached_backend_still_works(private_redis, alice, course):
+    """Sessions from before name django.contrib.auth's ModelBackend, which is no longer listed
+    (listed too, it would check every wrong password twice): they read as naming ours."""
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    client = _log_in(alice)
+    key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    store = session_cache.SessionStore(key)
+    store[BACKEND_SESSION_KEY] = session_cache.LEGACY_BACKEND
+    store.save()
+    session_cache._drop(session_cache._name("session", key))
+    assert _home(client, course)[0].status_code == 200
