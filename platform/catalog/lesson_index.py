@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from catalog.models import Exercise, ExerciseVersion, Lesson, pick_language
 
@@ -30,6 +30,9 @@ class Entry:
     def display_title(self) -> str:
         return pick_language(self.title) if isinstance(self.title, dict) else self.slug
 
+
+# Sent with `lesson_id` once a lesson's revision moved (courses.course_index renews its courses').
+items_changed = Signal()
 
 _lock = threading.Lock()
 _lists: dict[int, tuple[int, tuple[Entry, ...]]] = {}
@@ -57,6 +60,7 @@ def forget() -> None:
 def _bump(lesson_id: int | None) -> None:
     if lesson_id is not None:
         Lesson.objects.filter(pk=lesson_id).update(revision=F("revision") + 1)
+        items_changed.send(sender=Lesson, lesson_id=lesson_id)
     forget()
 
 

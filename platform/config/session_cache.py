@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import threading
@@ -134,9 +133,12 @@ def _write(name: str, data: dict, seconds: int) -> None:
     client = _redis()
     if client is None:
         return
-    signed = signing.dumps(
-        {"until": time.time() + seconds, "data": data}, salt=_salt(name), serializer=signing.JSONSerializer
-    )
+    try:
+        signed = signing.dumps(
+            {"until": time.time() + seconds, "data": data}, salt=_salt(name), serializer=signing.JSONSerializer
+        )
+    except (TypeError, ValueError):  # only what JSON carries is kept; the rest is read from the database
+        return
     try:
         client.set(name, signed.encode("ascii"), ex=seconds)
     except redis.RedisError as exc:
@@ -174,10 +176,6 @@ class SessionStore(DBStore):
         return data
 
     def _keep(self, data: dict, expires: datetime) -> None:
-        try:
-            json.dumps(data)
-        except (TypeError, ValueError):  # only what JSON carries is kept; the rest is read from the database
-            return
         _write(_name("session", self.session_key), data, (expires - timezone.now()).total_seconds())
 
     def save(self, must_create=False):

@@ -5,10 +5,11 @@ lesson, the course's row for that lesson (dates, late policy) and the student's 
 Read on every request they cost three queries and about a sixth of the page's CPU, for facts
 that change only when an instructor edits the course's dates or extensions, or when content is
 synced. Each process keeps them per course, keyed by `Course.revision`: every save or delete of
-a CourseLesson or an Extension of the course, and of a Lesson, Exercise or ExerciseVersion of
-one of its lessons, gives the course a new revision in the database, in the change's own
-transaction. The course row comes with the enrollment on every request, so every process sees
-the change on its next page; the process that made it also forgets what it kept at once.
+a CourseLesson or an Extension of the course, of one of its Lessons, and of an Exercise or
+ExerciseVersion of one of them (told by catalog.lesson_index.items_changed), gives the course a
+new revision in the database, in the change's own transaction. The course row comes with the
+enrollment on every request, so every process sees the change on its next page; the process
+that made it also forgets what it kept at once.
 
 What this hands out are copies: a view may set attributes on them. The exercise's version and
 lesson are shared between requests and are only read (no code writes to a version's data).
@@ -26,7 +27,8 @@ from datetime import datetime
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from catalog.models import Exercise, ExerciseVersion, Lesson
+from catalog import lesson_index
+from catalog.models import Exercise, Lesson
 from courses.models import Course, CourseLesson, Extension
 
 MAX_COURSES = 64  # courses kept per process; the least recently used goes first
@@ -80,11 +82,8 @@ def exercise_in_course(course: Course, slug: str, student=None) -> Exercise | No
         if exercise is None or exercise.lesson_id not in kept.course_lessons:
             return None  # not kept: a mistyped address must not grow the table
         kept.exercises[slug] = exercise
-    course_lesson = kept.course_lessons.get(exercise.lesson_id)
-    if course_lesson is None:
-        return None
     exercise = copy.copy(exercise)
-    course_lesson = copy.copy(course_lesson)
+    course_lesson = copy.copy(kept.course_lessons[exercise.lesson_id])  # kept only if its lesson is
     course_lesson.course = course
     if student is not None and student.is_authenticated:
         course_lesson.extension_of = student.pk
@@ -130,13 +129,7 @@ def _lesson_saved(sender, instance: Lesson, **kwargs) -> None:
     _lesson_changed(instance.pk)
 
 
-@receiver(post_save, sender=Exercise)
-@receiver(post_delete, sender=Exercise)
-def _exercise_changed(sender, instance: Exercise, **kwargs) -> None:
-    _lesson_changed(instance.lesson_id)
-
-
-@receiver(post_save, sender=ExerciseVersion)
-@receiver(post_delete, sender=ExerciseVersion)
-def _version_changed(sender, instance: ExerciseVersion, **kwargs) -> None:
-    _lesson_changed(Exercise.objects.filter(pk=instance.exercise_id).values_list("lesson_id", flat=True).first())
+@receiver(lesson_index.items_changed)
+def _items_changed(sender, lesson_id: int, **kwargs) -> None:
+    """One of the lesson's exercises or versions was saved or deleted (catalog.lesson_index)."""
+    _lesson_changed(lesson_id)
