@@ -17,6 +17,12 @@ def check_page(page, name: str, found: dict) -> None:
     screenshot(page, name)
 
 
+def shortcut(page, key: str) -> None:
+    """Press a review shortcut once the page's deferred script has bound it (it runs before DOMContentLoaded)."""
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)
+
+
 def test_carla_moves_through_the_queue_confirms_and_overrides_and_alice_sees_it(
     live_server, chromium, alice, bob, carla, course
 ):
@@ -33,11 +39,11 @@ def test_carla_moves_through_the_queue_confirms_and_overrides_and_alice_sees_it(
     assert f"/answer/{answer.pk}/" in page.url
     check_page(page, "review-answer", found)
 
-    page.keyboard.press("j")
+    shortcut(page, "j")
     page.wait_for_url(f"**/submission/{crash.pk}/**")
     assert "<b>boom</b>" in page.text_content("#code")
     check_page(page, "review-submission", found)
-    page.keyboard.press("k")
+    shortcut(page, "k")
     page.wait_for_url(f"**/answer/{answer.pk}/**")
 
     # Typing "c" in a field confirms nothing.
@@ -46,15 +52,15 @@ def test_carla_moves_through_the_queue_confirms_and_overrides_and_alice_sees_it(
     assert page.input_value("#id_reason") == "c"
     page.fill("#id_reason", "")
     page.locator("body").click(position={"x": 5, "y": 5})
-    page.keyboard.press("c")
+    shortcut(page, "c")
     page.wait_for_selector(".flash")
     assert "bob" in page.text_content(".flash")
     answer.refresh_from_db()
     assert answer.provisional is False
 
-    page.keyboard.press("j")
+    shortcut(page, "j")
     page.wait_for_url(f"**/submission/{crash.pk}/**")
-    page.keyboard.press("o")
+    shortcut(page, "o")
     assert page.evaluate("document.activeElement.id") == "id_new_score"
     page.keyboard.type("7,5")
     page.fill("#id_reason", "The sandbox failed, not your code")
