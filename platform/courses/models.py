@@ -119,6 +119,44 @@ class CourseLesson(models.Model):
         constraints = [models.UniqueConstraint(fields=["course", "lesson"], name="unique_course_lesson")]
 
 
+def mark_reviewed(field: str, pairs) -> None:
+    """Set Enrollment.`field` (has_score_changes, has_regrade_requests) for each (course id,
+    student id) in `pairs`: what review's rows call when one is written for that student."""
+    by_course: dict[int, set[int]] = {}
+    for course_id, student_id in pairs:
+        by_course.setdefault(course_id, set()).add(student_id)
+    for course_id, students in by_course.items():
+        Enrollment.objects.filter(course_id=course_id, user_id__in=students, **{field: False}).update(**{field: True})
+
+
+REVIEW_FLAGS = ("has_score_changes", "has_regrade_requests")
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _known_reviewed(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def _known_reviewed(enrollments) -> None:
+    """A new enrollment (a student enrolled again, say) starts with the flags its student's
+    rows already in the course call for: a flag left False would hide a staff decision."""
+    from django.apps import apps
+
+    new = [e for e in enrollments if e._state.adding]
+    if not new:
+        return
+    for field, model in (("has_score_changes", "ScoreChange"), ("has_regrade_requests", "RegradeRequest")):
+        rows = apps.get_model("review", model).objects.filter(
+            course_id__in={e.course_id for e in new}, student_id__in={e.user_id for e in new}
+        )
+        found = set(rows.values_list("course_id", "student_id").distinct())
+        for enrollment in new:
+            if (enrollment.course_id, enrollment.user_id) in found:
+                setattr(enrollment, field, True)
+
+
 class Enrollment(models.Model):
     STUDENT = "student"
     ASSISTANT = "assistant"  # a teaching assistant: reviews and grades, does not run the course
@@ -130,9 +168,27 @@ class Enrollment(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     role = models.CharField(max_length=20, choices=ROLE_CHOICES, default=STUDENT)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Whether staff have ever changed a score of this student's in the course (review.ScoreChange),
+    # and whether the student has ever asked for a regrade (review.RegradeRequest). Set in the
+    # transaction that writes the first such row, never set back: while False, the student's
+    # pages read neither table (the enrollment is read on every page anyway).
+    has_score_changes = models.BooleanField(default=False, editable=False)
+    has_regrade_requests = models.BooleanField(default=False, editable=False)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "user"], name="unique_enrollment")]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            _known_reviewed([self])
+        elif kwargs.get("update_fields") is None and not args:
+            # The flags are mark_reviewed's alone: a row read before a flag was set must not unset it.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in REVIEW_FLAGS
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.user} in {self.course} ({self.role})"

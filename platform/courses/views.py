@@ -38,7 +38,7 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
         exercises = list(
             Exercise.objects.filter(lesson=course_lesson.lesson, active=True).select_related("current_version")
         )
-        rows = lesson_rows(course, request.user, exercises)
+        rows = lesson_rows(course, request.user, exercises, enrollment.has_score_changes)
         deadline = deadline_for(course_lesson, request.user)
         everything += exercises
         deadlines.append(deadline)
@@ -91,7 +91,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         # Before its open date a lesson is the staff's: students learn when it opens, nothing more.
         context = {"course": course, "lesson": course_lesson.lesson, "deadline": deadline}
         return render(request, "courses/not_open.html", context)
-    rows = lesson_rows(course, request.user, exercises)
+    rows = lesson_rows(course, request.user, exercises, enrollment.has_score_changes)
     summary = lesson_summary(rows, deadline.due)
     instructor = enrollment.is_instructor
     policy = score_policy(course, exercises, [deadline])
@@ -107,6 +107,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
             "summary": summary,
             "deadline": deadline,
             "staff": enrollment.is_staff_role,
+            "enrollment": enrollment,
             "instructor": instructor,
             "due_input": request.GET.get("due_value", "")[:40]
             if request.GET.get("due_error") == "1"

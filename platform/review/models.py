@@ -9,16 +9,51 @@ the override and the grader's score counts again (`review.scores`).
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Exercise
-from courses.models import Course
+from courses.models import Course, mark_reviewed
 from submissions.models import QuizAnswer, Submission
 
 REASON_MAX = 500
 COMMENT_MAX = 2000
 REGRADE_MESSAGE_MAX = 1000
+
+
+class StudentRowsQuerySet(models.QuerySet):
+    """Rows about one student's work that set a flag on their enrollment (Enrollment.has_score_changes,
+    has_regrade_requests) when written. save() tells it through post_save; bulk_create and an
+    update that moves rows to another student or course, which send no signal, tell it here."""
+
+    flag = ""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            objs = super().bulk_create(objs, *args, **kwargs)
+            mark_reviewed(self.flag, {(o.course_id, o.student_id) for o in objs})
+        return objs
+
+    def update(self, **kwargs):
+        moved = {"course", "course_id", "student", "student_id"} & kwargs.keys()
+        if not moved:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            rows = self.model._base_manager.filter(pk__in=pks).values_list("course_id", "student_id")
+            mark_reviewed(self.flag, set(rows))
+        return count
+
+
+class ScoreChangeQuerySet(StudentRowsQuerySet):
+    flag = "has_score_changes"
+
+
+class RegradeRequestQuerySet(StudentRowsQuerySet):
+    flag = "has_regrade_requests"
 
 
 class ScoreChange(models.Model):
@@ -48,6 +83,8 @@ class ScoreChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="score_changes_made"
     )
     at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScoreChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -92,6 +129,8 @@ class RegradeRequest(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RegradeRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
@@ -107,3 +146,11 @@ class RegradeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"regrade by {self.student} on {self.exercise} ({self.state})"
+
+
+@receiver(post_save, sender=ScoreChange)
+@receiver(post_save, sender=RegradeRequest)
+def _mark_enrollment(sender, instance, **kwargs) -> None:
+    """The first such row of a student in a course sets the flag on their enrollment, in the row's transaction."""
+    flag = ScoreChangeQuerySet.flag if sender is ScoreChange else RegradeRequestQuerySet.flag
+    mark_reviewed(flag, {(instance.course_id, instance.student_id)})

@@ -426,8 +426,9 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise, deadline: deadlines.D
     late = deadline.practice()
     answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))
     on_time = [a for a in reversed(answers) if not a.late]
-    # No answer yet, nothing the staff could have changed: no query for it.
-    changes = review_scores.item_answer_changes(enrollment.course, enrollment.user, exercise) if answers else []
+    # No answer yet, or no staff change ever on this student's work here: no query for it.
+    changed = answers and enrollment.has_score_changes
+    changes = review_scores.item_answer_changes(enrollment.course, enrollment.user, exercise) if changed else []
     overrides = review_scores.changes_in_force(changes)
     variant = 0
     if spec.get("generator") and policy["new_variant"]:
@@ -453,14 +454,17 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise, deadline: deadlines.D
     )
 
 
-def quiz_scores(course: Course, user, exercises: list[Exercise]) -> dict[int, float]:
-    """The score each quiz item counts toward the lesson, by exercise id, under its attempt policy."""
+def quiz_scores(course: Course, user, exercises: list[Exercise], changes: bool = True) -> dict[int, float]:
+    """The score each quiz item counts toward the lesson, by exercise id, under its attempt policy.
+
+    `changes`: whether staff may have changed the student's scores (Enrollment.has_score_changes);
+    False reads no overrides."""
     quizzes = {e.id: e for e in exercises if e.kind == Exercise.QUIZ and e.current_version}
     on_time: dict[int, list[float]] = {}
     rows = QuizAnswer.objects.filter(course=course, student=user, exercise_id__in=quizzes, late=False).order_by(
         "created_at", "pk"
     )
-    overrides = review_scores.answer_overrides(course, user, quizzes)
+    overrides = review_scores.answer_overrides(course, user, quizzes) if changes else {}
     for answer in rows:
         on_time.setdefault(answer.exercise_id, []).append(review_scores.credited(answer, overrides))
     scores = {}
@@ -613,9 +617,10 @@ class Counting:
     credited: dict[int, float | None]  # by submission id: what it counts (None: practice or no score)
 
 
-def counting_submission(course: Course, user, exercise: Exercise) -> Counting:
-    """The submission whose score counts for the exercise, with lesson_rows's arithmetic (two queries)."""
-    overrides = review_scores.submission_overrides(course, user, [exercise.id])
+def counting_submission(course: Course, user, exercise: Exercise, changes: bool = True) -> Counting:
+    """The submission whose score counts for the exercise, with lesson_rows's arithmetic (two
+    queries; one when `changes` says staff never changed the student's scores, as in quiz_scores)."""
+    overrides = review_scores.submission_overrides(course, user, [exercise.id]) if changes else {}
     credited: dict[int, float | None] = {}
     best_id, best = None, None
     rows = Submission.objects.filter(course=course, student=user, exercise=exercise).order_by("created_at", "pk")
@@ -637,8 +642,9 @@ class ItemRow:
     attempts_left: int | None  # coding exercises with a limit; None: no limit or a question
 
 
-def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow]:
-    """Each exercise with the score that counts and, for code, the attempts left before the due date."""
+def lesson_rows(course: Course, user, exercises: list[Exercise], changes: bool = True) -> list[ItemRow]:
+    """Each exercise with the score that counts and, for code, the attempts left before the due
+    date. `changes` as in quiz_scores."""
     code = {
         row["exercise_id"]: row
         for row in Submission.objects.filter(course=course, student=user, exercise__in=exercises)
@@ -649,7 +655,7 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
         )
     }
     # An overridden submission counts with the staff's score: recompute the best of those exercises.
-    overrides = review_scores.submission_overrides(course, user, [e.id for e in exercises])
+    overrides = review_scores.submission_overrides(course, user, [e.id for e in exercises]) if changes else {}
     if overrides:
         best: dict[int, float] = {}
         on_time = Submission.objects.filter(course=course, student=user, exercise__in=exercises, late=False)
@@ -659,7 +665,7 @@ def lesson_rows(course: Course, user, exercises: list[Exercise]) -> list[ItemRow
                 best[exercise_id] = counted
         for exercise_id, row in code.items():
             row["best"] = best.get(exercise_id)
-    quizzes = quiz_scores(course, user, exercises)
+    quizzes = quiz_scores(course, user, exercises, changes)
     rows = []
     for exercise in exercises:
         version = exercise.current_version

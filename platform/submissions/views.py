@@ -154,6 +154,7 @@ def _quiz_page(
             "explanation_later": bool(latest and not revealed and (latest.explanation or key_text)),
             "new_numbers": bool(latest and latest.variant != state.variant),
             "state": state,
+            "enrollment": enrollment,
             "staff_view": enrollment.is_staff_role,
             "policy_text": policy_text(state.policy),
             "next_credit": f"{state.next_credit:.0%}",
@@ -215,7 +216,7 @@ def _code_page(
             return redirect("submission", submission_id=submission.pk)
     mine = Submission.objects.filter(course=enrollment.course, student=request.user, exercise=exercise)
     # What each attempt counts, and which one counts (lesson_rows's arithmetic); it reads every attempt's id.
-    counting = services.counting_submission(enrollment.course, request.user, exercise)
+    counting = services.counting_submission(enrollment.course, request.user, exercise, enrollment.has_score_changes)
     attempts_total = len(counting.credited)
     # The latest few, or on asking (?attempts=all) every attempt, up to a bound a page can carry.
     show_all = request.GET.get("attempts") == "all"

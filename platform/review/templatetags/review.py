@@ -12,14 +12,16 @@ from review.services import REGRADE_DRAFT
 register = template.Library()
 
 
-def _regrade_box(context, course, exercise, item) -> dict:
+def _regrade_box(context, course, exercise, item, asked: bool = True) -> dict:
+    """`asked`: whether the student may have asked for a regrade in the course (Enrollment.has_regrade_requests)."""
     request = context["request"]
     draft = request.session.pop(REGRADE_DRAFT, "") if hasattr(request, "session") else ""
+    mine = RegradeRequest.objects.filter(course=course, student=request.user, exercise=exercise)
     return {
         "course": course,
         "exercise": exercise,
         "item": item,
-        "regrade": RegradeRequest.objects.filter(course=course, student=request.user, exercise=exercise).first(),
+        "regrade": mine.first() if asked else None,
         "draft": draft,
         "request": request,
     }
@@ -42,18 +44,20 @@ def submission_review(context, submission):
 
 
 @register.inclusion_tag("review/_quiz_notes.html", takes_context=True)
-def quiz_review(context, course, exercise, latest, staff=None, changes=None):
+def quiz_review(context, course, exercise, latest, staff=None, changes=None, enrollment=None):
     """On a question page: overrides in force on the student's answers, and the regrade box (own answers only).
 
     `staff`: whether the viewer teaches the course, when the page knows it already (else read here).
-    `changes`: the viewer's changes on this item, oldest first, when the page has read them."""
+    `changes`: the viewer's changes on this item, oldest first, when the page has read them.
+    `enrollment`: the viewer's in the course, when the page has it: its flags spare the queries
+    of a student who never asked for a regrade or had a score changed."""
     user = context["request"].user
     if is_staff_of(user, course) if staff is None else staff:
         return {"show": False}
     if latest is None:
         return {"show": True, "overrides": []}  # no answer yet: nothing to override or to ask about
     if changes is None:
-        changes = scores.item_answer_changes(course, user, exercise)
+        changes = scores.item_answer_changes(course, user, exercise) if _flag(enrollment, "has_score_changes") else []
     by_answer: dict[int, ScoreChange | None] = {}
     for change in changes:
         if change.kind == ScoreChange.Kind.OVERRIDE:
@@ -62,14 +66,22 @@ def quiz_review(context, course, exercise, latest, staff=None, changes=None):
             by_answer[change.quiz_answer_id] = None
     in_force = [c for c in by_answer.values() if c is not None]
     out = {"show": True, "overrides": in_force}
-    out.update(_regrade_box(context, course, exercise, latest))
+    out.update(_regrade_box(context, course, exercise, latest, _flag(enrollment, "has_regrade_requests")))
     return out
 
 
+def _flag(enrollment, name: str) -> bool:
+    """The enrollment's flag; True (may be: read it) when the page gave none."""
+    return True if enrollment is None else getattr(enrollment, name)
+
+
 @register.simple_tag
-def score_changes(course, user) -> dict:
-    """{exercise id: the latest override in force on one of the student's attempts} for the lesson page."""
+def score_changes(course, user, enrollment=None) -> dict:
+    """{exercise id: the latest override in force on one of the student's attempts} for the lesson page
+    (`enrollment`: the viewer's, as in quiz_review)."""
     per_item: dict[tuple[str, int], ScoreChange | None] = {}
+    if not _flag(enrollment, "has_score_changes"):
+        return {}
     for change in ScoreChange.objects.filter(course=course, student=user).order_by("at", "pk"):
         key = ("s", change.submission_id) if change.submission_id else ("a", change.quiz_answer_id)
         if change.kind == ScoreChange.Kind.OVERRIDE:
