@@ -291,3 +291,16 @@ def test_a_flooding_student_never_delays_another_students_first_submission(gradi
     assert all(s.status == "graded" and s.score == 10.0 for s in done.values())
     # Bob's work started before Alice's second, right after her first (already running or next).
     assert done[first.pk].started_at <= done[bobs.pk].started_at < done[second.pk].started_at
+
+
+def test_the_worker_and_the_code_it_runs_yield_the_cpu_to_the_site(grading_stack, alice, course):
+    """GRADER_NICE (default 10): where a worker shares cores with the site, pages come first."""
+    import os
+
+    source = SOLUTION + "\nimport os as _os\nprint('niceness', _os.getpriority(_os.PRIO_PROCESS, 0))\n"
+    graded = wait_until_final(submit(alice, course, source).pk)
+    assert graded.status == "graded"
+    assert "niceness 10" in graded.report["stdout"]
+    main = grading_stack["grader"].process.pid
+    assert os.getpriority(os.PRIO_PROCESS, main) == 10
+    assert os.getpriority(os.PRIO_PROCESS, 0) == 0  # the site's processes (this one) keep theirs
