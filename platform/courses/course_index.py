@@ -71,6 +71,25 @@ def _kept(course: Course) -> _Kept:
     return kept
 
 
+_course_rows: OrderedDict[int, Course] = OrderedDict()
+
+
+def course_row(course_id: int, revision: int) -> Course:
+    """A copy of the course's row as of `revision` (read from the enrolment, on every page); the
+    row is read again when the revision moved, which every change to the row makes it do."""
+    kept = _course_rows.get(course_id)
+    if kept is None or kept.revision != revision:
+        kept = Course.objects.get(pk=course_id)
+        with _lock:
+            _course_rows[course_id] = kept
+            while len(_course_rows) > MAX_COURSES:
+                _course_rows.popitem(last=False)
+    with _lock:
+        if course_id in _course_rows:
+            _course_rows.move_to_end(course_id)
+    return copy.copy(kept)
+
+
 def exercise_in_course(course: Course, slug: str, student=None) -> Exercise | None:
     """The active exercise `slug` if its lesson is in the course (else None), a copy, with the
     course's row for its lesson as `exercise.course_lesson`; given a student, their extension on
@@ -95,6 +114,7 @@ def exercise_in_course(course: Course, slug: str, student=None) -> Exercise | No
 def forget() -> None:
     with _lock:
         _courses.clear()
+        _course_rows.clear()
 
 
 def _bump(courses) -> None:

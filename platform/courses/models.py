@@ -58,6 +58,21 @@ class CourseRowsQuerySet(models.QuerySet):
         return count
 
 
+def _forget_kept() -> None:
+    from courses import course_index
+
+    course_index.forget()
+
+
+class CourseQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # Every change to a course row gives it a new revision: courses.course_index keeps the row.
+        kwargs.setdefault("revision", secrets.randbits(62))
+        count = super().update(**kwargs)
+        _forget_kept()  # this process at once; the others see the new revision
+        return count
+
+
 class Course(models.Model):
     slug = models.SlugField(unique=True)
     title = models.JSONField()  # {"pt": ..., "en": ...}
@@ -70,10 +85,13 @@ class Course(models.Model):
     quiz_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
     QUIZ_SCORE_CHOICES = [("best", "best"), ("last", "last"), ("decreasing", "decreasing")]
     quiz_score = models.CharField(max_length=12, blank=True, default="", choices=QUIZ_SCORE_CHOICES)
-    # A new random number at every change to what courses.course_index keeps of the course (its
-    # lessons' dates, extensions, the content of its lessons): never one used before, so a change
-    # rolled back cannot leave a process holding rows it read under a number that comes back.
+    # A new random number at every change to what courses.course_index keeps of the course (the
+    # course row itself, its lessons' dates, extensions, the content of its lessons): never one
+    # used before, so a change rolled back cannot leave a process holding rows it read under a
+    # number that comes back.
     revision = models.BigIntegerField(default=0, editable=False)
+
+    objects = CourseQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.slug
@@ -81,7 +99,12 @@ class Course(models.Model):
     def save(self, *args, **kwargs):
         if self._state.adding and not self.join_code:
             self.join_code = new_join_code()
+        # A saved course is a changed course: its copies in every process (courses.course_index) go.
+        self.revision = secrets.randbits(62)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
         super().save(*args, **kwargs)
+        _forget_kept()
 
     @property
     def join_code_display(self) -> str:

@@ -100,8 +100,48 @@ def test_another_processs_change_shows_once_the_course_revision_moves(client, co
     # The bare update: no signal, and not CourseRowsQuerySet.update's own notice either.
     models.QuerySet.update(CourseLesson.objects.filter(pk=_row(course).pk), due_at=due)
     assert _due_on_page(client, course) is None  # kept: the revision did not move
-    Course.objects.filter(pk=course.pk).update(revision=F("revision") + 7)
+    models.QuerySet.update(Course.objects.filter(pk=course.pk), revision=F("revision") + 7)  # forgets nothing here
     assert _due_on_page(client, course) == due
+
+
+def _title_on_page(client, course) -> str:
+    response, _ = _get(client, course, CODE)
+    assert response.status_code == 200
+    return response.context["course"].title["pt"]
+
+
+def test_the_course_row_is_kept_until_its_revision_moves(client, course, alice):
+    client.force_login(alice)
+    _title_on_page(client, course)
+    _, warm = _get(client, course, CODE)
+    assert not [sql for sql in warm if '"courses_course"' in sql.split("FROM")[1].split("INNER JOIN")[0]]
+    # Another process's change as it reaches this one: the row and its new revision, no signal here.
+    models.QuerySet.update(Course.objects.filter(pk=course.pk), title={"pt": "Outro título", "en": "Other"})
+    assert _title_on_page(client, course) == "Redes neurais"  # kept: the revision did not move
+    models.QuerySet.update(Course.objects.filter(pk=course.pk), revision=F("revision") + 1)
+    assert _title_on_page(client, course) == "Outro título"
+
+
+@pytest.mark.parametrize("how", ["save", "save_fields", "update"])
+def test_every_write_of_a_course_row_moves_its_revision(client, monkeypatch, course, alice, how):
+    client.force_login(alice)
+    _title_on_page(client, course)
+    course.refresh_from_db()  # the row as it is now, its revision included
+    before = course.revision
+    title = {"pt": "Prazo", "en": "Deadline"}
+    with monkeypatch.context() as patched:
+        # As in a process that did not make the write: nothing forgotten, the revision alone tells.
+        patched.setattr(course_index, "forget", lambda: None)
+        if how == "update":
+            Course.objects.filter(pk=course.pk).update(title=title)
+        elif how == "save_fields":
+            course.title = title
+            course.save(update_fields=["title"])
+        else:
+            course.title = title
+            course.save()
+    assert Course.objects.get(pk=course.pk).revision != before
+    assert _title_on_page(client, course) == "Prazo"
 
 
 def test_a_rolled_back_change_leaves_nothing_behind(client, course, alice):
