@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Exercise, pick_language
+from config.prepared import Prepared
 from courses import deadlines, policies
 from courses.models import Course, CourseLesson, Enrollment
 from grader import contract, quiz
@@ -32,6 +33,23 @@ from review import scores as review_scores
 from submissions.models import HintReveal, QuizAnswer, Submission
 
 log = logging.getLogger(__name__)
+
+# One student's work in a course is written under a lock on their enrolment row (inside the
+# caller's transaction): two quick clicks cannot both take the last attempt.
+_ENROLLMENT_ROW = Prepared(lambda pk: Enrollment.objects.select_for_update().filter(pk=pk), "enrollment")
+
+
+def lock_enrollment(enrollment: Enrollment) -> None:
+    _ENROLLMENT_ROW(enrollment.pk)
+
+
+# The student's answers on one item, newest first: on every question page, answer and verdict.
+_ANSWERS_OF = Prepared(
+    lambda course, student, exercise: QuizAnswer.objects.filter(course=course, student=student, exercise=exercise),
+    "course",
+    "student",
+    "exercise",
+)
 
 
 class InvalidSubmission(ValueError):
@@ -57,7 +75,7 @@ def submit_code(enrollment: Enrollment, exercise: Exercise, source: str | bytes)
         raise InvalidSubmission(_("the code is empty"))
     with transaction.atomic():
         # One submission at a time per student and course: two quick clicks cannot both take the last attempt.
-        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        lock_enrollment(enrollment)
         deadline = late_policy_for(enrollment.course, exercise, enrollment.user)
         refusal = None if enrollment.is_staff_role else date_refusal(deadline)
         if refusal:
@@ -194,7 +212,7 @@ def open_next_hint(enrollment: Enrollment, exercise: Exercise) -> int:
     """Open the next hint, if one is left; returns how many are open now. Opening twice at once opens one."""
     total = len(hints_of(exercise))
     with transaction.atomic():
-        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        lock_enrollment(enrollment)
         opened = hints_opened(enrollment, exercise)
         if opened < total:
             HintReveal.objects.get_or_create(
@@ -424,7 +442,7 @@ def quiz_state(enrollment: Enrollment, exercise: Exercise, deadline: deadlines.D
     deadline = deadline or late_policy_for(enrollment.course, exercise, enrollment.user)
     due = deadline.due
     late = deadline.practice()
-    answers = list(QuizAnswer.objects.filter(course=enrollment.course, student=enrollment.user, exercise=exercise))
+    answers = _ANSWERS_OF(enrollment.course_id, enrollment.user_id, exercise.pk)
     on_time = [a for a in reversed(answers) if not a.late]
     # No answer yet, or no staff change ever on this student's work here: no query for it.
     changed = answers and enrollment.has_score_changes
@@ -536,7 +554,7 @@ def _answer_quiz(
     spec = version.data["quiz"]
     with transaction.atomic():
         # One answer at a time per student and course: two quick clicks cannot both take the last attempt.
-        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        lock_enrollment(enrollment)
         recent = QuizAnswer.objects.filter(
             student=enrollment.user, created_at__gte=timezone.now() - timezone.timedelta(minutes=1)
         ).count()
