@@ -290,6 +290,35 @@ class Student:
                     break
 
 
+def server_side(log: Path) -> list[str]:
+    """What the site's own request log says (JSON lines with `duration_ms`): the time in Django,
+    for reads and for writes apart, and the slowest writes with when they ended. A stall that
+    only writes show, many of them ending at one moment while reads go on, is the database's
+    commit (its WAL flush) waiting for the disk; a stall that reads show too is the CPU."""
+    by_method: dict[str, list[tuple[float, str, str]]] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if "duration_ms" in row:
+            entry = (float(row["duration_ms"]), str(row.get("timestamp", ""))[11:23], str(row.get("path", "")))
+            by_method.setdefault(str(row.get("method", "")), []).append(entry)
+    out = []
+    for method, rows in sorted(by_method.items()):
+        durations = [d for d, _, _ in rows]
+        out.append(
+            f"in Django, {method:>4}: {len(rows):5d} requests, p50 {percentile(durations, 50):7.1f} ms, "
+            f"p99 {percentile(durations, 99):7.1f} ms, max {max(durations):7.1f} ms"
+        )
+    slowest = sorted(by_method.get("POST", []), reverse=True)[:5]
+    if slowest:
+        out.append("slowest writes (ms, ended at UTC): " + ", ".join(f"{d:.0f} at {t}" for d, t, _ in slowest))
+    return out
+
+
 CLOCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -478,6 +507,8 @@ def main() -> int:
                 f"{kind:>16}: {len(values):5d} requests, p50 {percentile(values, 50) * 1000:7.1f} ms, "
                 f"p95 {percentile(values, 95) * 1000:7.1f} ms, p99 {percentile(values, 99) * 1000:7.1f} ms"
             )
+        for line in server_side(logs / "gunicorn.log"):
+            print(line)
         for problem in results.errors[:10]:
             print(f"error: {problem}")
         print(f"{made} submissions, {graded} graded, {figures['quiz_answers']} quiz answers stored")
