@@ -44,14 +44,26 @@ class _Kept:
 
 _lock = threading.Lock()
 _courses: OrderedDict[int, _Kept] = OrderedDict()
+_course_rows: OrderedDict[int, Course] = OrderedDict()
+
+
+def _used(table: OrderedDict, key: int, value=None) -> None:
+    """Mark `key` the most recently used of `table` (storing `value` first, when given); the least
+    recently used go beyond MAX_COURSES."""
+    with _lock:
+        if value is not None:
+            table[key] = value
+        elif key not in table:
+            return  # forgotten meanwhile
+        table.move_to_end(key)
+        while len(table) > MAX_COURSES:
+            table.popitem(last=False)
 
 
 def _kept(course: Course) -> _Kept:
     kept = _courses.get(course.pk)
     if kept is not None and kept.revision == course.revision:
-        with _lock:
-            if course.pk in _courses:
-                _courses.move_to_end(course.pk)
+        _used(_courses, course.pk)
         return kept
     kept = _Kept(
         revision=course.revision,
@@ -63,15 +75,8 @@ def _kept(course: Course) -> _Kept:
             )
         },
     )
-    with _lock:
-        _courses[course.pk] = kept
-        _courses.move_to_end(course.pk)
-        while len(_courses) > MAX_COURSES:
-            _courses.popitem(last=False)
+    _used(_courses, course.pk, kept)
     return kept
-
-
-_course_rows: OrderedDict[int, Course] = OrderedDict()
 
 
 def course_row(course_id: int, revision: int) -> Course:
@@ -80,13 +85,9 @@ def course_row(course_id: int, revision: int) -> Course:
     kept = _course_rows.get(course_id)
     if kept is None or kept.revision != revision:
         kept = Course.objects.get(pk=course_id)
-        with _lock:
-            _course_rows[course_id] = kept
-            while len(_course_rows) > MAX_COURSES:
-                _course_rows.popitem(last=False)
-    with _lock:
-        if course_id in _course_rows:
-            _course_rows.move_to_end(course_id)
+        _used(_course_rows, course_id, kept)
+    else:
+        _used(_course_rows, course_id)
     return copy.copy(kept)
 
 
@@ -118,9 +119,9 @@ def forget() -> None:
 
 
 def _bump(courses) -> None:
-    """A new revision for each course of the queryset, then this process forgets what it kept."""
+    """A new revision for each course of the queryset; this process forgets what it kept
+    (courses.models.CourseQuerySet.update does, for every update of a course row)."""
     courses.update(revision=secrets.randbits(62))
-    forget()
 
 
 def courses_changed(course_ids) -> None:
