@@ -152,7 +152,8 @@ def mark_reviewed(field: str, pairs) -> None:
         Enrollment.objects.filter(course_id=course_id, user_id__in=students, **{field: False}).update(**{field: True})
 
 
-REVIEW_FLAGS = ("has_score_changes", "has_regrade_requests")
+# Each flag, and the review model whose rows set it.
+REVIEW_FLAGS = {"has_score_changes": "ScoreChange", "has_regrade_requests": "RegradeRequest"}
 
 
 class EnrollmentQuerySet(models.QuerySet):
@@ -170,7 +171,7 @@ def _known_reviewed(enrollments) -> None:
     new = [e for e in enrollments if e._state.adding]
     if not new:
         return
-    for field, model in (("has_score_changes", "ScoreChange"), ("has_regrade_requests", "RegradeRequest")):
+    for field, model in REVIEW_FLAGS.items():
         rows = apps.get_model("review", model).objects.filter(
             course_id__in={e.course_id for e in new}, student_id__in={e.user_id for e in new}
         )

@@ -152,5 +152,4 @@ class RegradeRequest(models.Model):
 @receiver(post_save, sender=RegradeRequest)
 def _mark_enrollment(sender, instance, **kwargs) -> None:
     """The first such row of a student in a course sets the flag on their enrollment, in the row's transaction."""
-    flag = ScoreChangeQuerySet.flag if sender is ScoreChange else RegradeRequestQuerySet.flag
-    mark_reviewed(flag, {(instance.course_id, instance.student_id)})
+    mark_reviewed(sender.objects.none().flag, {(instance.course_id, instance.student_id)})

@@ -16,12 +16,12 @@ def _regrade_box(context, course, exercise, item, asked: bool = True) -> dict:
     """`asked`: whether the student may have asked for a regrade in the course (Enrollment.has_regrade_requests)."""
     request = context["request"]
     draft = request.session.pop(REGRADE_DRAFT, "") if hasattr(request, "session") else ""
-    mine = RegradeRequest.objects.filter(course=course, student=request.user, exercise=exercise)
+    mine = RegradeRequest.objects.filter(course=course, student=request.user, exercise=exercise) if asked else None
     return {
         "course": course,
         "exercise": exercise,
         "item": item,
-        "regrade": mine.first() if asked else None,
+        "regrade": mine.first() if mine is not None else None,
         "draft": draft,
         "request": request,
     }
@@ -79,9 +79,9 @@ def _flag(enrollment, name: str) -> bool:
 def score_changes(course, user, enrollment=None) -> dict:
     """{exercise id: the latest override in force on one of the student's attempts} for the lesson page
     (`enrollment`: the viewer's, as in quiz_review)."""
-    per_item: dict[tuple[str, int], ScoreChange | None] = {}
     if not _flag(enrollment, "has_score_changes"):
         return {}
+    per_item: dict[tuple[str, int], ScoreChange | None] = {}
     for change in ScoreChange.objects.filter(course=course, student=user).order_by("at", "pk"):
         key = ("s", change.submission_id) if change.submission_id else ("a", change.quiz_answer_id)
         if change.kind == ScoreChange.Kind.OVERRIDE:
